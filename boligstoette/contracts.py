@@ -1,0 +1,407 @@
+"""The delivery contracts of ../shared/contracts/README.md, as data, and a reader that enforces them.
+
+A file that breaks its contract is rejected whole with a `ContractError` naming the file, the line
+and the column; nothing is returned from it. Values are validated vectorised, so a 600,000-line
+register snapshot is checked in seconds. Money is parsed from its text into integer øre (column
+name suffixed `_ore`): no binary float ever holds an amount.
+
+Error messages quote the offending value only when it cannot be personal data: a CPR column's
+value is never quoted, and anything shaped like a CPR number is masked wherever it appears.
+"""
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PAYMENT = ("i_husleje", "aconto_forsyning", "aconto_boligorganisation", "egen_afregning")
+HEATING_TYPES = ("fjernvarme", "naturgas", "olie", "el", "varmepumpe", "fast_braendsel", "andet")
+CHANGE_KINDS = ("rent_changed", "utilities_changed", "lease_ended", "lease_reopened")
+
+_PATTERNS = {
+    "text": None,
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "timestamp": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})",
+    "month": r"\d{4}-(?:0[1-9]|1[0-2])",
+    "money": r"-?\d{1,12}(?:\.\d{1,2})?",
+    "decimal": r"-?\d{1,12}(?:\.\d{1,6})?",
+    "integer": r"-?\d{1,12}",
+    "boolean": r"true|false",
+    "cpr": r"\d{6}-\d{4}",
+}
+_EXPECTED = {
+    "date": "a date YYYY-MM-DD",
+    "timestamp": "an ISO 8601 timestamp with offset",
+    "month": "a month YYYY-MM",
+    "money": "an amount in kroner with at most two decimals and '.' as decimal point",
+    "decimal": "a decimal number with '.' as decimal point",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "cpr": "a CPR number DDMMYY-SSSS",
+}
+_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+
+
+class ContractError(ValueError):
+    """A delivery breaks its contract. Carries where, so an operator can open the file at the spot."""
+
+    def __init__(self, file: str | Path, line: int | None, column: str | None, message: str):
+        self.file, self.line, self.column, self.message = str(file), line, column, message
+        where = f"{self.file}" + (f", line {line}" if line else "") + (f", column '{column}'" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+def _shown(value: object) -> str:
+    """A value safe to quote in an error: CPR-shaped digits masked, long text cut."""
+    text = _CPR_LIKE.sub("<cpr>", str(value))
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"  # one of _PATTERNS, or "enum"
+    required: bool = True  # the value may not be empty
+    values: tuple[str, ...] = ()  # allowed values of an enum
+
+    @property
+    def stored_name(self) -> str:
+        return f"{self.name}_ore" if self.kind == "money" else self.name
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    columns: tuple[Column, ...]
+    accepts_absent: frozenset[str] = field(default_factory=frozenset)  # optional columns the header may omit
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _enum(name: str, values: tuple[str, ...], required: bool = True) -> Column:
+    return Column(name, "enum", required, values)
+
+
+REGISTER = Contract(
+    "register snapshot (huslejeregister)",
+    (
+        Column("snapshot_date", "date"),
+        Column("org_id"),
+        Column("afdeling_id"),
+        Column("unit_id"),
+        Column("bbr_unit_id", required=False),
+        Column("address"),
+        Column("postal_code"),
+        Column("municipality_code"),
+        Column("lease_id"),
+        _enum("tenure", ("lejer", "andelshaver")),
+        Column("tenant_name"),
+        Column("tenant_cpr", "cpr", required=False),
+        Column("tenant_birth_date", "date", required=False),
+        Column("lease_start", "date"),
+        Column("lease_end", "date", required=False),
+        Column("area_m2", "decimal"),
+        Column("rooms", "integer"),
+        _enum("heating_type", HEATING_TYPES),
+        Column("rent_monthly", "money"),
+        Column("supplements_monthly", "money"),
+        Column("rent_effective_from", "date"),
+        _enum("maintenance_duty", ("ingen", "delvis", "fuld")),
+        _enum("heating_payment", PAYMENT),
+        _enum("water_payment", PAYMENT),
+        _enum("drainage_payment", PAYMENT),
+        _enum("electricity_payment", PAYMENT),
+        Column("own_kitchen", "boolean"),
+        Column("garage_carport", "boolean"),
+        Column("accessible", "boolean"),
+        Column("student_dorm", "boolean"),
+        Column("rent_registered_at", "timestamp"),
+    ),
+)
+
+BBR_UNITS = Contract(
+    "BBR units",
+    (
+        Column("bbr_unit_id"),
+        Column("address"),
+        Column("postal_code"),
+        Column("municipality_code"),
+        Column("area_m2", "decimal"),
+        Column("rooms", "integer"),
+        _enum("heating_type", HEATING_TYPES),
+        Column("own_kitchen", "boolean"),
+    ),
+)
+
+APPLICATIONS = Contract(
+    "applications (ansoegninger)",
+    (
+        Column("case_id"),
+        Column("applicant_cpr", "cpr"),
+        Column("applicant_name"),
+        Column("received_date", "date"),
+        Column("move_in_date", "date", required=False),
+        Column("address"),
+        Column("postal_code"),
+        Column("org_id", required=False),
+        Column("unit_id", required=False),
+        _enum("payee", ("organisation", "applicant")),
+        Column("urgent", "boolean"),
+    ),
+)
+
+HOUSEHOLD_MEMBERS = Contract(
+    "household members",
+    (
+        Column("case_id"),
+        Column("cpr", "cpr"),
+        Column("name"),
+        Column("birth_date", "date"),
+        _enum("role", ("ansoeger", "aegtefaelle", "samlever", "barn", "anden")),
+        # Required only for some members (over 15 / over 18): eligibility decides, not the format.
+        Column("income_consent", "boolean", required=False),
+        Column("joint_liability_signed", "boolean", required=False),
+        _enum(
+            "pension",
+            ("ingen", "folkepension", "foertidspension_foer_2003", "foertidspension_efter_2003", "seniorpension"),
+        ),
+        Column("mobility_impaired", "boolean"),
+        Column("round_the_clock_help", "boolean"),
+        Column("member_from", "date"),
+        Column("member_to", "date", required=False),
+    ),
+)
+
+EINDKOMST = Contract(
+    "eIndkomst",
+    (
+        Column("cpr", "cpr"),
+        Column("month", "month"),
+        _enum("income_type", ("loen", "dagpenge", "kontanthjaelp", "pension", "su", "ferietillaeg", "andet")),
+        Column("amount", "money"),
+        Column("reported_at", "timestamp"),
+    ),
+)
+
+_ASSESSMENT_COLUMNS = (
+    Column("cpr", "cpr"),
+    Column("year", "integer"),
+    Column("other_income", "money"),
+    Column("wealth", "money"),
+    Column("assessed_at", "timestamp"),
+)
+FORSKUD = Contract(
+    "forskudsopgoerelse",
+    (*_ASSESSMENT_COLUMNS, Column("personal_income", "money", required=False)),
+    accepts_absent=frozenset({"personal_income"}),
+)
+AARSOPGOERELSE = Contract("aarsopgoerelse", (*_ASSESSMENT_COLUMNS, Column("personal_income", "money")))
+
+CHANGE_NOTIFICATION = Contract(
+    "change notification (aendringsbesked)",
+    (
+        Column("event_id"),
+        Column("registered_at", "timestamp"),
+        Column("org_id"),
+        Column("unit_id"),
+        Column("lease_id"),
+        _enum("kind", CHANGE_KINDS),
+        Column("effective_date", "date"),
+    ),
+)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _decode(path: Path, data: bytes) -> str:
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        offset = err.start
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        line = data.count(b"\n", 0, offset) + 1
+        header = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r").split(";")
+        field_no = data.count(b";", line_start, offset)
+        column = header[field_no] if field_no < len(header) else None
+        raise ContractError(
+            path, line, column, f"byte 0x{data[offset]:02x} is not UTF-8 (was the file saved as Latin-1?)"
+        ) from None
+
+
+def _check_header(path: Path, header: list[str], contract: Contract) -> None:
+    if len(header) == 1 and any(sep in header[0] for sep in (",", "\t", "|")):
+        raise ContractError(path, 1, None, "the header has one column: the separator must be ';'")
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise ContractError(path, 1, name, "column appears twice in the header")
+        seen.add(name)
+    missing = [c.name for c in contract.columns if c.name not in seen and c.name not in contract.accepts_absent]
+    if missing:
+        raise ContractError(path, 1, missing[0], f"required column missing (all missing: {', '.join(missing)})")
+
+
+def _check_field_counts(path: Path, text: str, n_fields: int) -> None:
+    """Every line must have as many fields as the header: catches truncated and shifted lines."""
+    if '"' in text:  # quoted fields may hold ';' or newlines: let the csv module count
+        import csv
+
+        reader = csv.reader(io.StringIO(text), delimiter=";")
+        for row in reader:
+            if len(row) != n_fields:
+                raise ContractError(path, reader.line_num, None, f"expected {n_fields} fields, found {len(row)}")
+        return
+    lines = text.split("\n")
+    counts = np.fromiter((line.count(";") for line in lines), dtype=np.int64, count=len(lines))
+    bad = np.flatnonzero(counts != n_fields - 1)
+    if bad.size:
+        i = int(bad[0])
+        found = 0 if not lines[i].strip() else int(counts[i]) + 1
+        hint = " (truncated line?)" if i == len(lines) - 1 else ""
+        raise ContractError(path, i + 1, None, f"expected {n_fields} fields, found {found}{hint}")
+
+
+def _first_bad(path: Path, column: Column, bad: np.ndarray, raw: pd.Series, why: str | None) -> None:
+    """Raise for the first flagged line; `why` None means the value is missing."""
+    idx = np.flatnonzero(bad)
+    if idx.size:
+        i = int(idx[0])
+        more = f" ({idx.size - 1} more such lines)" if idx.size > 1 else ""
+        if why is None:
+            raise ContractError(path, i + 2, column.name, f"the value is required but empty{more}")
+        value = "" if column.kind == "cpr" else f" {_shown(raw.iloc[i])}"
+        raise ContractError(path, i + 2, column.name, f"value{value} is not {why}{more}")
+
+
+def _parse_money(raw: pd.Series) -> np.ndarray:
+    """'1234.5' -> 123450 øre, exactly, from the text."""
+    if raw.empty:
+        return np.zeros(0, dtype=np.int64)
+    parts = raw.str.partition(".")
+    kroner = parts[0].astype("int64").to_numpy()
+    frac = parts[2].str.ljust(2, "0").replace("", "00").astype("int64").to_numpy()
+    negative = raw.str.startswith("-").to_numpy()
+    return kroner * 100 + np.where(negative, -frac, frac)
+
+
+def _convert(path: Path, column: Column, raw: pd.Series) -> pd.Series:
+    empty = (raw == "").to_numpy()
+    if column.required and empty.any():
+        _first_bad(path, column, empty, raw, None)
+    filled = ~empty
+    if column.kind == "enum":
+        bad = filled & ~raw.isin(column.values).to_numpy()
+        _first_bad(path, column, bad, raw, f"one of {', '.join(column.values)}")
+    elif column.kind != "text":
+        bad = filled & ~raw.str.fullmatch(_PATTERNS[column.kind]).to_numpy(dtype=bool, na_value=False)
+        _first_bad(path, column, bad, raw, _EXPECTED[column.kind])
+
+    if column.kind in ("text", "enum", "cpr", "month"):
+        return raw.where(filled, None).astype("str")
+    if column.kind in ("date", "timestamp"):
+        parsed = pd.to_datetime(
+            raw.where(filled, None),
+            format="%Y-%m-%d" if column.kind == "date" else "ISO8601",
+            errors="coerce",
+            utc=column.kind == "timestamp",
+        )
+        _first_bad(path, column, filled & parsed.isna().to_numpy(), raw, f"{_EXPECTED[column.kind]} that exists")
+        return parsed.astype("datetime64[us, UTC]" if column.kind == "timestamp" else "datetime64[us]")
+    if column.kind == "boolean":
+        return pd.Series((raw == "true").to_numpy(), index=raw.index)  # required booleans only
+    if column.kind == "money":
+        ore = np.zeros(len(raw), dtype=np.int64)
+        ore[filled] = _parse_money(raw[filled])
+        series = pd.Series(ore, index=raw.index)
+        return series if column.required else series.astype("Int64").where(filled, pd.NA)
+    if column.kind == "integer":
+        return raw.where(filled, "0").astype("int64")
+    if column.kind == "decimal":
+        return raw.where(filled, "nan").astype("float64")
+    raise AssertionError(column.kind)
+
+
+def read_csv(path: str | Path, contract: Contract) -> pd.DataFrame:
+    """Read one delivery, enforcing its contract. Columns not in the contract are ignored."""
+    path = Path(path)
+    text = _decode(path, path.read_bytes()).replace("\r\n", "\n").rstrip("\n")
+    if not text:
+        raise ContractError(path, 1, None, "the file is empty (no header)")
+    header = text.split("\n", 1)[0].split(";")
+    header = [h.strip('"') for h in header]
+    _check_header(path, header, contract)
+    _check_field_counts(path, text, len(header))
+    raw = pd.read_csv(
+        io.StringIO(text), sep=";", dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False
+    )
+    return _typed(path, contract, raw)
+
+
+def _typed(path: Path, contract: Contract, raw: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for column in contract.columns:
+        if column.name in raw.columns:
+            out[column.stored_name] = _convert(path, column, raw[column.name].astype(str))
+        else:  # an optional column the header may omit
+            out[column.stored_name] = pd.Series(pd.NA, index=raw.index, dtype="Int64" if column.kind == "money" else "str")
+    frame = pd.DataFrame(out, index=raw.index)
+    frame["source_file"] = pd.Series(path.name, index=raw.index, dtype="str")
+    frame["source_line"] = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return frame
+
+
+def empty_frame(contract: Contract) -> pd.DataFrame:
+    """A frame with no rows and the dtypes a delivery of this contract would have."""
+    return _typed(Path("(none)"), contract, pd.DataFrame({c.name: pd.Series(dtype=str) for c in contract.columns}))
+
+
+def read_change_notifications(path: str | Path) -> pd.DataFrame:
+    """One JSON object per line; `old`/`new` are kept as JSON text for the reconciliation checks."""
+    path = Path(path)
+    text = _decode(path, path.read_bytes())
+    rows, lines = [], []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ContractError(path, number, None, f"not a JSON object ({err.msg} at character {err.colno})") from None
+        if not isinstance(obj, dict):
+            raise ContractError(path, number, None, "not a JSON object")
+        for key in ("old", "new"):
+            if not isinstance(obj.get(key), dict):
+                raise ContractError(path, number, key, "must be an object of changed register columns")
+        rows.append(
+            {c.name: "" if obj.get(c.name) is None else str(obj[c.name]) for c in CHANGE_NOTIFICATION.columns}
+            | {"old": json.dumps(obj["old"], sort_keys=True), "new": json.dumps(obj["new"], sort_keys=True)}
+        )
+        lines.append(number)
+    raw = pd.DataFrame(rows, columns=[c.name for c in CHANGE_NOTIFICATION.columns] + ["old", "new"], dtype=str)
+    return _typed_notifications(path, raw, lines)
+
+
+def _typed_notifications(path: Path, raw: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    out = {}
+    for column in CHANGE_NOTIFICATION.columns:
+        try:
+            out[column.name] = _convert(path, column, raw[column.name])
+        except ContractError as err:  # _convert counts CSV lines (header + 1); map back to JSONL lines
+            raise ContractError(path, lines[err.line - 2], err.column, err.message) from None
+    frame = pd.DataFrame(out, index=raw.index)
+    frame["old"], frame["new"] = raw["old"].astype("str"), raw["new"].astype("str")
+    frame["source_file"] = pd.Series(path.name, index=raw.index, dtype="str")
+    frame["source_line"] = np.asarray(lines, dtype=np.int64)
+    return frame
+
+
+def empty_change_notifications() -> pd.DataFrame:
+    names = [c.name for c in CHANGE_NOTIFICATION.columns] + ["old", "new"]
+    return _typed_notifications(Path("(none)"), pd.DataFrame({n: pd.Series(dtype=str) for n in names}), [])

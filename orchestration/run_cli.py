@@ -1,0 +1,90 @@
+"""`boligstoette run`: materialise every asset of one benefit month through Dagster.
+
+Runs on the configured instance (DAGSTER_HOME; SQLite there unless its dagster.yaml says
+PostgreSQL) and the configured asset storage (orchestration/settings.py), so what it does shows
+in the Dagster UI like a run started there. Exits non-zero when the run or a blocking check fails.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_MONTH = "2026-12"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("run", help="materialise every asset of one benefit month", description=__doc__)
+    p.add_argument("--landing", type=Path, help="landing folder; default: a small sample generated under --out")
+    p.add_argument("--out", type=Path, default=Path("var/out"), help="output folder (default var/out)")
+    p.add_argument("--month", default=DEFAULT_MONTH, help=f"benefit month YYYY-MM (default {DEFAULT_MONTH})")
+    p.add_argument("--cutoff-day", type=int, help="cut-off day in the month before (default 20)")
+    p.set_defaults(func=main)
+
+
+def _sample_landing(out: Path, month: str) -> Path:
+    landing = out / "sample-landing"
+    if not (landing / "register").is_dir():
+        from boligstoette.synth import cli as synth_cli
+
+        print(f"no --landing given: generating a small sample landing folder in {landing}")
+        code = synth_cli.main(
+            argparse.Namespace(out=landing, scale="small", seed=1, month=month, inject=[], inject_all=None,
+                               misspell_rate=None, force=True)
+        )
+        if code:
+            raise SystemExit(code)
+    return landing
+
+
+def _shown_url(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
+
+
+def main(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    out = args.out.absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    landing = args.landing.absolute() if args.landing else _sample_landing(out, args.month)
+    os.environ["BOLIGSTOETTE_LANDING"] = str(landing)
+    os.environ["BOLIGSTOETTE_OUT"] = str(out)
+    if args.cutoff_day:
+        os.environ["BOLIGSTOETTE_CUTOFF_DAY"] = str(args.cutoff_day)
+    os.environ.setdefault("DAGSTER_HOME", str(Path("var/dagster_home").absolute()))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.settings import Settings
+
+    job = defs.resolve_job_def("monthly_benefit_job")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(partition_key=args.month, instance=instance, raise_on_error=False)
+        run_id = result.run_id
+
+    materialised = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
+    failed_checks = [
+        f"{e.asset_check_key.asset_key.to_user_string()}:{e.check_name} ({e.severity.value})"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    settings = Settings.from_env()
+    print(f"benefit month {args.month}: run {run_id} {'succeeded' if result.success else 'FAILED'} "
+          f"in {time.monotonic() - started:.1f} s")
+    print(f"  materialised: {', '.join(sorted(materialised)) or 'nothing'}")
+    if failed_checks:
+        print(f"  failed checks: {', '.join(failed_checks)}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            print(f"  step {event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+    print("outputs:")
+    print(f"  asset storage:    {_shown_url(settings.warehouse_url)}")
+    print(f"  output folder:    {out}")
+    print(f"  landing folder:   {landing}")
+    print(f"  Dagster instance: {os.environ['DAGSTER_HOME']} (run {run_id}; "
+          f"see it with: dagster dev -w workspace.yaml)")
+    blocking_failed = any(not e.passed and e.severity.value == "ERROR" for e in result.get_asset_check_evaluations())
+    return 0 if result.success and not blocking_failed else 1
