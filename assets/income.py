@@ -9,7 +9,7 @@ from orchestration.resources import LandingFolder
 
 @dg.asset(partitions_def=benefit_month, group_name="income")
 def eindkomst(context: dg.AssetExecutionContext, landing: LandingFolder) -> pd.DataFrame:
-    """eIndkomst for the 12 income months before the benefit month (EINDKOMST_WINDOW_MONTHS), each
+    """eIndkomst for the 12 income months before the benefit month, each
     month from its latest delivery. A re-delivery replaces the month in the next run; the month's
     earlier partitions keep what was known when they ran (history)."""
     frame = landing.get().read_eindkomst(context.partition_key)

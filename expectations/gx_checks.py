@@ -1,0 +1,347 @@
+"""Our own Great Expectations 1.x -> Dagster adapter (dagster-ge needs GX<1 and pandas<3).
+
+- `load_suite(name)` reads `expectations/suites/<name>.json` into a `gx.ExpectationSuite`.
+- `validate_frame(suite_name, df, key_column)` validates a DataFrame and returns a `SuiteOutcome`:
+  counts and the keys (`key_column` values, e.g. lease_id) of failing rows, never personal data.
+- `to_asset_check_result(outcome, check_name, ...)` turns it into a `dg.AssetCheckResult`:
+  a failed *critical* expectation gives severity ERROR (blocks downstream when the check spec is
+  blocking), any other failure WARN.
+
+Personal data: values of CPR columns (any column whose name contains "cpr") and of names
+(`name`, `*_name`, or an expectation with `meta.personal_data: true`) are never copied into the
+outcome; for them only counts and keys are reported. As a second line of defence every sampled
+value and key that looks like a CPR number is redacted, so a shifted column cannot leak one either.
+
+Great Expectations is imported lazily (~3.5 s), inside the functions that need it, and one
+ephemeral context is kept per process, with progress bars off.
+"""
+
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+import pandas as pd
+
+from expectations import SUITES_DIR
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+SAMPLE_SIZE = 5
+"""At most this many keys and sample values are reported per failed expectation."""
+
+_PARTIAL_UNEXPECTED_COUNT = 20  # rows GX returns per failure; duplicates need a few more than 5
+_SUITE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATASOURCE_NAME = "dataframes"
+_BATCH_DEFINITION_NAME = "whole_dataframe"
+_CPR_ANYWHERE = re.compile(r"\d{6}-\d{4}")
+_TEN_DIGITS = re.compile(r"(?<!\d)\d{10}(?!\d)")
+_REDACTED = "<redacted>"
+_MAX_TEXT = 300
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """The result of validating one DataFrame with one suite; safe to log and to show in Dagster."""
+
+    passed: bool
+    """Every expectation succeeded."""
+    blocking: bool
+    """At least one failed expectation has GX severity critical."""
+    failures: list[dict] = field(default_factory=list)
+    """One dict per failed expectation: expectation, column, severity, unexpected_count, keys, ..."""
+    rows: int = 0
+    suite_name: str = ""
+    evaluated_expectations: int = 0
+
+    @property
+    def unexpected_rows_total(self) -> int:
+        """Sum of unexpected_count over the failures (a row failing two expectations counts twice)."""
+        return sum(int(f.get("unexpected_count") or 0) for f in self.failures)
+
+
+def is_personal_column(column: str | None, meta: dict | None = None) -> bool:
+    """True for columns whose values must never leave the pipeline: CPR numbers and names."""
+    if meta and meta.get("personal_data"):
+        return True
+    if not column:
+        return False
+    name = column.lower()
+    return "cpr" in name or name == "name" or name.endswith("_name")
+
+
+def suite_path(name: str):
+    """Path of the JSON file of suite `name` (only [a-z0-9_] names, so no path tricks)."""
+    if not _SUITE_NAME.match(name):
+        raise ValueError(f"invalid suite name {name!r}: use lower-case letters, digits and '_'")
+    return SUITES_DIR / f"{name}.json"
+
+
+def load_suite(name: str) -> "gx.ExpectationSuite":
+    """Load the versioned suite `expectations/suites/<name>.json` (not registered in any context)."""
+    import great_expectations as gx
+
+    path = suite_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no expectation suite {name!r} at {path}")
+    with path.open(encoding="utf-8") as f:
+        suite = gx.ExpectationSuite(**json.load(f))
+    if suite.name != name:
+        raise ValueError(f"{path} holds suite {suite.name!r}, expected {name!r}")
+    return suite
+
+
+# --- one ephemeral context per process -------------------------------------------------------
+
+_lock = threading.Lock()
+_context_state: dict[str, Any] = {"context": None, "batch_definitions": {}}
+
+
+def _get_context():
+    """The process's ephemeral GX context (created on first use, progress bars off)."""
+    with _lock:
+        if _context_state["context"] is None:
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            context = gx.get_context(mode="ephemeral")
+            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            context.data_sources.add_pandas(_DATASOURCE_NAME)
+            _context_state["context"] = context
+        return _context_state["context"]
+
+
+def _batch_definition(asset_name: str):
+    """A whole-DataFrame batch definition on a DataFrame asset named after the suite (cached)."""
+    context = _get_context()
+    with _lock:
+        batch_definitions = _context_state["batch_definitions"]
+        if asset_name not in batch_definitions:
+            source = context.data_sources.get(_DATASOURCE_NAME)
+            asset = source.add_dataframe_asset(name=asset_name)
+            batch_definitions[asset_name] = asset.add_batch_definition_whole_dataframe(_BATCH_DEFINITION_NAME)
+        return batch_definitions[asset_name]
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def validate_frame(suite_name: str, df: pd.DataFrame, key_column: str) -> SuiteOutcome:
+    """Validate `df` with suite `suite_name`; report failing rows by their `key_column` values.
+
+    `key_column` must identify rows and must not be personal data (e.g. "lease_id"). When it is
+    missing from `df` (a schema failure), failures are reported without keys.
+    """
+    if is_personal_column(key_column):
+        raise ValueError(f"key_column {key_column!r} is personal data; use a technical key such as lease_id")
+    suite = load_suite(suite_name)
+    result_format: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": _PARTIAL_UNEXPECTED_COUNT,
+        "return_unexpected_index_query": False,
+    }
+    has_key = key_column in df.columns
+    if has_key:
+        result_format["unexpected_index_column_names"] = [key_column]
+
+    batch = _batch_definition(suite_name).get_batch(batch_parameters={"dataframe": df})
+    result = batch.validate(suite, result_format=result_format)
+
+    failures = [_failure(r, key_column if has_key else None) for r in result.results if not r.success]
+    for failure in failures:  # GX's own message for this is obscure for some expectations
+        if "error" in failure and failure["column"] and failure["column"] not in df.columns:
+            failure["error"] = f"column {failure['column']!r} is missing from the frame"
+    failures.sort(key=_failure_order)
+    return SuiteOutcome(
+        passed=not failures,
+        blocking=any(f["severity"] == "critical" for f in failures),
+        failures=failures,
+        rows=len(df),
+        suite_name=suite_name,
+        evaluated_expectations=len(result.results),
+    )
+
+
+def _failure_order(f: dict) -> tuple:
+    # critical first, then table-level before column-level, then by column and expectation
+    return (f["severity"] != "critical", f["column"] is not None, f["column"] or "", f["expectation"])
+
+
+def _failure(r, key_column: str | None) -> dict:
+    """One failed ExpectationValidationResult as a json-safe dict without personal values."""
+    config = r.expectation_config
+    kwargs = config.kwargs or {}
+    meta = config.meta or {}
+    columns = [c for c in [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")] if c]
+    columns += list(kwargs.get("column_list") or [])
+    personal = any(is_personal_column(c, meta) for c in columns) or bool(meta.get("personal_data"))
+    res = r.result or {}
+    severity = getattr(config.severity, "value", config.severity) or "critical"
+
+    failure: dict[str, Any] = {
+        "expectation": config.type,
+        "column": kwargs.get("column") or (",".join(columns) if columns else None),
+        "severity": str(severity),
+        "unexpected_count": _to_int(res.get("unexpected_count")),
+        "unexpected_percent": _to_float(res.get("unexpected_percent")),
+        "key_column": key_column,
+        "keys": _keys(res.get("partial_unexpected_index_list"), key_column),
+    }
+    if meta.get("reason"):
+        failure["reason"] = str(meta["reason"])
+
+    if config.type == "expect_column_values_to_be_of_type" and isinstance(res.get("observed_value"), str):
+        failure["observed_type"] = res["observed_value"]  # a dtype name, never a cell value
+    if not personal:
+        values = res.get("partial_unexpected_list")
+        if values:
+            failure["sample_unexpected"] = _sample(values)
+        if isinstance(res.get("details"), dict):  # e.g. the missing/unexpected columns of the schema check
+            failure["details"] = _redact_values(_json_safe(res["details"]))
+        elif "observed_value" in res and "observed_type" not in failure:
+            failure["observed_value"] = _redact_values(_json_safe(res["observed_value"]))
+
+    error = _exception_message(r.exception_info)
+    if error is not None:
+        failure["error"] = (
+            "the expectation could not be evaluated (message withheld: personal-data column)"
+            if personal
+            else _redact_text(error)[:_MAX_TEXT]
+        )
+    return failure
+
+
+def _keys(index_list, key_column: str | None) -> list:
+    """Up to SAMPLE_SIZE distinct key values of the failing rows (never the checked value)."""
+    if not key_column or not index_list:
+        return []
+    keys: list = []
+    for row in index_list:
+        key = _json_safe(row.get(key_column)) if isinstance(row, dict) else None
+        if isinstance(key, str):
+            key = _CPR_ANYWHERE.sub(_REDACTED, key)
+        if key not in keys:
+            keys.append(key)
+        if len(keys) == SAMPLE_SIZE:
+            break
+    return keys
+
+
+def _sample(values: list) -> list:
+    """Up to SAMPLE_SIZE distinct unexpected values of a non-personal column, CPR-like values redacted."""
+    sample: list = []
+    for value in values:
+        value = _redact_values(_json_safe(value))
+        if value not in sample:
+            sample.append(value)
+        if len(sample) == SAMPLE_SIZE:
+            break
+    return sample
+
+
+def _redact_text(text: str) -> str:
+    return _TEN_DIGITS.sub(_REDACTED, _CPR_ANYWHERE.sub(_REDACTED, text))
+
+
+def _redact_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return _redact_text(value)[:_MAX_TEXT]
+    if isinstance(value, list):
+        return [_redact_values(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_values(v) for k, v in value.items()}
+    return value
+
+
+def _exception_message(exception_info) -> str | None:
+    """The first raised exception's message, or None. GX nests it per metric, or not at all."""
+    if not isinstance(exception_info, dict):
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message") or "exception raised")
+    return None
+
+
+def _to_int(value) -> int | None:
+    value = _json_safe(value)
+    return int(value) if isinstance(value, (int, float)) else None
+
+
+def _to_float(value) -> float | None:
+    value = _json_safe(value)
+    return round(float(value), 4) if isinstance(value, (int, float)) else None
+
+
+def _json_safe(value: Any) -> Any:
+    """numpy/pandas scalars -> python, NaN/NaT -> None, timestamps -> ISO text, recursively."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return None if pd.isna(value) else value.isoformat()
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, int):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+# --- Dagster ---------------------------------------------------------------------------------
+
+
+def to_asset_check_result(
+    outcome: SuiteOutcome,
+    check_name: str,
+    asset_key: dg.AssetKey | str | list[str] | None = None,
+    data_docs_url: str | None = None,
+) -> dg.AssetCheckResult:
+    """A Dagster check result: severity ERROR when a critical expectation failed, else WARN."""
+    failures = json.loads(json.dumps(_json_safe(outcome.failures)))
+    metadata: dict[str, Any] = {
+        "suite": dg.MetadataValue.text(outcome.suite_name),
+        "rows": dg.MetadataValue.int(int(outcome.rows)),
+        "evaluated_expectations": dg.MetadataValue.int(int(outcome.evaluated_expectations)),
+        "failed_expectations": dg.MetadataValue.int(len(outcome.failures)),
+        "unexpected_rows_total": dg.MetadataValue.int(outcome.unexpected_rows_total),
+        "failures": dg.MetadataValue.json(failures),
+    }
+    if data_docs_url:
+        metadata["data_docs"] = dg.MetadataValue.url(data_docs_url)
+    if outcome.passed:
+        description = f"{outcome.suite_name}: all {outcome.evaluated_expectations} expectations passed on {outcome.rows} rows"
+    else:
+        critical = sum(f["severity"] == "critical" for f in outcome.failures)
+        description = (
+            f"{outcome.suite_name}: {len(outcome.failures)} of {outcome.evaluated_expectations} expectations "
+            f"failed ({critical} critical) on {outcome.rows} rows"
+        )
+    return dg.AssetCheckResult(
+        passed=bool(outcome.passed),
+        check_name=check_name,
+        asset_key=asset_key,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=description,
+    )
