@@ -43,6 +43,18 @@ def _shown_url(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
 
 
+def step_failures(result) -> list[str]:
+    """'step: message' per failed step, with the root cause (e.g. the ContractError naming file and line)."""
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            messages.append(f"{event.step_key}: {error.message.strip()}")
+    return messages
+
+
 def main(args: argparse.Namespace) -> int:
     started = time.monotonic()
     out = args.out.absolute()
@@ -77,9 +89,8 @@ def main(args: argparse.Namespace) -> int:
     print(f"  materialised: {', '.join(sorted(materialised)) or 'nothing'}")
     if failed_checks:
         print(f"  failed checks: {', '.join(failed_checks)}")
-    for event in result.all_events:
-        if event.is_step_failure:
-            print(f"  step {event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+    for message in step_failures(result):
+        print(f"  failed step {message}", file=sys.stderr)
     print("outputs:")
     print(f"  asset storage:    {_shown_url(settings.warehouse_url)}")
     print(f"  output folder:    {out}")

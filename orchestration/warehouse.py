@@ -105,21 +105,24 @@ class Warehouse:
                 )
             elif sa.inspect(conn).has_table(table, schema=self.schema):
                 conn.execute(sa.text(f"DELETE FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} = :k"), {"k": partition_key})
-            frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))}).to_sql(
-                table,
-                conn,
-                schema=self.schema,
-                if_exists="append",
-                index=False,
-                chunksize=50_000,
-                method=_copy_rows if self.is_postgres else None,
-            )
+            self._insert(conn, table, frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))}))
             conn.execute(
                 sa.text(
                     f'CREATE INDEX IF NOT EXISTS "ix_{table}_partition" ON {self._qualified(table)} '
                     f"({PARTITION_COLUMN}, {ROW_COLUMN})"
                 )
             )
+
+    def _insert(self, conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
+        frame.to_sql(
+            table,
+            conn,
+            schema=self.schema,
+            if_exists="append",
+            index=False,
+            chunksize=50_000,
+            method=_copy_rows if self.is_postgres else None,
+        )
 
     def read_partitions(self, table: str, partition_keys: list[str]) -> pd.DataFrame:
         with self.engine.connect() as conn:

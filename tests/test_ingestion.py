@@ -1,0 +1,110 @@
+"""The main job end to end through `boligstoette run`, on the embedded default and on PostgreSQL
+(asset storage AND Dagster instance), reading every ingestion asset back from storage."""
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from boligstoette.landing import Landing
+from orchestration.warehouse import Warehouse
+from tests.conftest import REPO, SAMPLE_MONTH, boligstoette
+
+INGESTION = {
+    "register_snapshot": lambda lands: lands.read_register_snapshot(SAMPLE_MONTH)[0],
+    "register_changes": lambda lands: lands.read_change_notifications(SAMPLE_MONTH),
+    "bbr_units": lambda lands: lands.read_bbr_units(SAMPLE_MONTH)[0],
+    "applications": lambda lands: lands.read_applications(SAMPLE_MONTH),
+    "household_members": lambda lands: lands.read_household_members(SAMPLE_MONTH),
+    "eindkomst": lambda lands: lands.read_eindkomst(SAMPLE_MONTH),
+    "tax_assessments": lambda lands: lands.read_tax_assessments(SAMPLE_MONTH),
+}
+
+
+def _run_month(landing, tmp_path, env):
+    proc = boligstoette("run", "--landing", str(landing), "--out", str(tmp_path / "out"), "--month", SAMPLE_MONTH,
+                        env=env)
+    run_id = re.search(r"run ([0-9a-f-]{36}) succeeded", proc.stdout)
+    assert run_id, proc.stdout
+    assert "outputs:" in proc.stdout
+    return run_id.group(1)
+
+
+def _assert_stored_equals_landing(warehouse: Warehouse, landing):
+    lands = Landing(landing)
+    for table, read in INGESTION.items():
+        stored = warehouse.read_partitions(table, [SAMPLE_MONTH])
+        expected = read(lands).reset_index(drop=True)
+        assert len(stored) > 0, table
+        pd.testing.assert_frame_equal(stored, expected, obj=table)
+
+
+def test_run_on_embedded_default(sample_landing, tmp_path):
+    home = tmp_path / "dagster_home"
+    run_id = _run_month(sample_landing, tmp_path, {"DAGSTER_HOME": str(home), "BOLIGSTOETTE_WAREHOUSE_URL": ""})
+
+    _assert_stored_equals_landing(Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}"), sample_landing)
+    with sa.create_engine(f"sqlite:///{home / 'history' / 'runs.db'}").connect() as conn:
+        status = conn.execute(sa.text("SELECT status FROM runs WHERE run_id = :r"), {"r": run_id}).scalar_one()
+    assert status == "SUCCESS"
+
+
+@pytest.mark.postgres
+def test_run_on_postgres_storage_and_instance(sample_landing, tmp_path, postgres_schema):
+    url, schema = postgres_schema
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")  # the documented production file
+    env = {
+        "DAGSTER_HOME": str(home),
+        "BOLIGSTOETTE_WAREHOUSE_URL": url,
+        "BOLIGSTOETTE_WAREHOUSE_SCHEMA": schema,
+        "DAGSTER_PG_USER": "postgres", "DAGSTER_PG_PASSWORD": "", "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_DB": "test", "DAGSTER_PG_PORT": "5432",
+    }
+    run_id = _run_month(sample_landing, tmp_path, env)
+
+    _assert_stored_equals_landing(Warehouse(url, schema), sample_landing)
+    assert not (home / "history").exists(), "the instance must not fall back to SQLite"
+    with sa.create_engine(url).connect() as conn:
+        status = conn.execute(sa.text("SELECT status FROM runs WHERE run_id = :r"), {"r": run_id}).scalar_one()
+        tables = set(sa.inspect(conn).get_table_names(schema=schema))
+    assert status == "SUCCESS"
+    assert set(INGESTION) <= tables
+
+
+@pytest.fixture(params=["embedded", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse(request, tmp_path):
+    if request.param == "embedded":
+        return Warehouse(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    url, schema = request.getfixturevalue("postgres_schema")
+    return Warehouse(url, schema)
+
+
+def test_partition_replace_is_atomic(warehouse, monkeypatch):
+    """A write that fails after the delete and part of the insert leaves the partition as it was."""
+    good = pd.DataFrame({"lease_id": ["A", "B"], "rent_monthly_ore": [100, 200]})
+    warehouse.replace_partition("t", "2026-12", good)
+    warehouse.replace_partition("t", "2026-11", good.head(1))
+
+    real_insert = Warehouse._insert
+
+    def insert_then_fail(self, conn, table, frame):
+        real_insert(self, conn, table, frame)
+        raise OSError("connection lost during insert")
+
+    monkeypatch.setattr(Warehouse, "_insert", insert_then_fail)
+    with pytest.raises(OSError):
+        warehouse.replace_partition("t", "2026-12", pd.DataFrame({"lease_id": ["C"], "rent_monthly_ore": [300]}))
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(warehouse.read_partitions("t", ["2026-12"]), good)
+
+    with pytest.raises(ValueError, match="other columns"):
+        warehouse.replace_partition("t", "2026-12", pd.DataFrame({"lease_id": ["C"], "other": [1]}))
+    warehouse.replace_partition("t", "2026-12", good.tail(1).reset_index(drop=True))
+    assert warehouse.read_partitions("t", ["2026-12"])["lease_id"].tolist() == ["B"]
+    assert warehouse.read_partitions("t", ["2026-11"])["lease_id"].tolist() == ["A"]
+    both = warehouse.read_partitions("t", ["2026-11", "2026-12"])
+    assert both[["partition_key", "lease_id"]].values.tolist() == [["2026-11", "A"], ["2026-12", "B"]]
