@@ -4,37 +4,32 @@ Materialising a partition deletes that partition's rows and inserts the new ones
 transaction, so a reader sees the old partition or the new one, never a mix, and a failed write
 leaves the old one in place. Column dtypes are recorded beside the data so a frame reads back with
 the dtypes it was written with (SQLite has no date or boolean type).
+
+Connections are Arrow Database Connectivity (ADBC) drivers, which pandas speaks natively: a
+national register snapshot (600,000 rows) moves in seconds, where row-wise INSERTs took half a
+minute. PostgreSQL ingests with COPY inside the transaction.
 """
 
-import csv
-import io
-from functools import lru_cache
+import re
+from contextlib import contextmanager
 
 import dagster as dg
 import pandas as pd
-import sqlalchemy as sa
 
 DTYPES_TABLE = "_asset_column_dtypes"
 PARTITION_COLUMN = "partition_key"
 ROW_COLUMN = "row_number"  # SQL keeps no order; a frame reads back in the order it was written
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@lru_cache(maxsize=8)
-def engine_for(url: str) -> sa.Engine:
-    if url.startswith("sqlite"):
-        return sa.create_engine(url, connect_args={"timeout": 120})
-    return sa.create_engine(url, pool_pre_ping=True)
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _copy_rows(table, conn, keys, data_iter) -> None:
-    """pandas to_sql method for PostgreSQL: COPY, an order of magnitude faster than INSERTs."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(data_iter)
-    buffer.seek(0)
-    name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
-    columns = ", ".join(f'"{k}"' for k in keys)
-    with conn.connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {name} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+def _identifier(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a safe SQL identifier: {name!r}")
+    return f'"{name}"'
 
 
 def _restore(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
@@ -43,12 +38,13 @@ def _restore(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
         values = frame[column]
         if dtype.startswith("datetime64"):
             utc = "UTC" in dtype
-            values = pd.to_datetime(values, utc=utc, format="ISO8601") if values.dtype == object or values.dtype == "str" else values
-            if utc and values.dt.tz is None:
+            if not pd.api.types.is_datetime64_any_dtype(values):  # SQLite: ISO text
+                values = pd.to_datetime(values, format="ISO8601", utc=utc)
+            elif utc and values.dt.tz is None:
                 values = values.dt.tz_localize("UTC")
             values = values.astype(dtype)
-        elif dtype == "bool":
-            values = values.astype("int64").astype(bool) if values.dtype != bool else values
+        elif dtype == "Int64" and values.dtype == "float64":
+            values = values.astype("Int64")  # NULLs came back as float; øre amounts are far below 2**53
         else:
             values = values.astype(dtype)
         out[column] = values
@@ -56,100 +52,139 @@ def _restore(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
 
 
 class Warehouse:
-    """Partitioned frames in a SQL database (used by the IO manager, the CLI and the tests)."""
+    """Partitioned frames in a SQL database (used by the IO manager, the CLI and the tests).
+
+    `url`: `sqlite:///path/to/file.sqlite` or `postgresql[+psycopg2]://user[:pw]@host:port/db`.
+    """
 
     def __init__(self, url: str, schema: str | None = None):
         self.url, self.schema = url, schema
-        self.engine = engine_for(url)
-        self.is_postgres = self.engine.dialect.name == "postgresql"
+        if url.startswith("sqlite:///"):
+            self.dialect = "sqlite"
+            if schema:
+                raise ValueError("a schema is for PostgreSQL; SQLite has one per file")
+        elif re.match(r"^postgres(ql)?(\+\w+)?://", url):
+            self.dialect = "postgresql"
+        else:
+            raise ValueError(f"asset storage URL must be sqlite:/// or postgresql://, got {url.split('://')[0]}://…")
+        if schema:
+            _identifier(schema)
+
+    @contextmanager
+    def _connection(self):
+        if self.dialect == "sqlite":
+            import adbc_driver_sqlite.dbapi
+
+            conn = adbc_driver_sqlite.dbapi.connect(self.url.removeprefix("sqlite:///"))
+            with conn.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 120000")  # wait for another writer, don't fail
+        else:
+            import adbc_driver_postgresql.dbapi
+
+            conn = adbc_driver_postgresql.dbapi.connect(re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", self.url))
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def _qualified(self, table: str) -> str:
-        return f'"{self.schema}"."{table}"' if self.schema else f'"{table}"'
+        return f"{_identifier(self.schema)}.{_identifier(table)}" if self.schema else _identifier(table)
 
-    def _ensure_dtypes_table(self, conn: sa.Connection) -> None:
+    def _execute(self, conn, sql: str) -> list[tuple]:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+
+    def _ensure_dtypes_table(self, conn) -> None:
         if self.schema:
-            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-        conn.execute(
-            sa.text(
-                f"CREATE TABLE IF NOT EXISTS {self._qualified(DTYPES_TABLE)} "
-                "(table_name TEXT NOT NULL, position INTEGER NOT NULL, column_name TEXT NOT NULL, dtype TEXT NOT NULL, "
-                "PRIMARY KEY (table_name, position))"
-            )
+            self._execute(conn, f"CREATE SCHEMA IF NOT EXISTS {_identifier(self.schema)}")
+        self._execute(
+            conn,
+            f"CREATE TABLE IF NOT EXISTS {self._qualified(DTYPES_TABLE)} (table_name TEXT NOT NULL, "
+            "position INTEGER NOT NULL, column_name TEXT NOT NULL, dtype TEXT NOT NULL, PRIMARY KEY (table_name, position))",
         )
 
-    def _stored_dtypes(self, conn: sa.Connection, table: str) -> dict[str, str]:
-        rows = conn.execute(
-            sa.text(f"SELECT column_name, dtype FROM {self._qualified(DTYPES_TABLE)} WHERE table_name = :t ORDER BY position"),
-            {"t": table},
+    def _stored_dtypes(self, conn, table: str) -> dict[str, str]:
+        rows = self._execute(
+            conn,
+            f"SELECT column_name, dtype FROM {self._qualified(DTYPES_TABLE)} "
+            f"WHERE table_name = {_literal(table)} ORDER BY position",
         )
-        return dict(rows.fetchall())
+        return dict(rows)
 
     def replace_partition(self, table: str, partition_key: str, frame: pd.DataFrame) -> None:
         """Delete-then-insert of one partition, atomically."""
+        _identifier(table)
         if {PARTITION_COLUMN, ROW_COLUMN} & set(frame.columns):
             raise ValueError(f"{table}: a frame may not carry the columns {PARTITION_COLUMN!r} or {ROW_COLUMN!r}")
-        dtypes = {c: str(t) for c, t in frame.dtypes.items()}
-        with self.engine.begin() as conn:
-            self._ensure_dtypes_table(conn)
-            stored = self._stored_dtypes(conn, table)
-            if stored and stored != dtypes:
-                changed = sorted(set(stored.items()) ^ set(dtypes.items()))
-                raise ValueError(
-                    f"asset table {table} was stored with other columns ({changed[:4]}); "
-                    f"migrate or drop the table {table} before writing this version"
-                )
-            if not stored:
-                conn.execute(
-                    sa.text(f"INSERT INTO {self._qualified(DTYPES_TABLE)} VALUES (:t, :p, :c, :d)"),
-                    [{"t": table, "p": i, "c": c, "d": d} for i, (c, d) in enumerate(dtypes.items())],
-                )
-            elif sa.inspect(conn).has_table(table, schema=self.schema):
-                conn.execute(sa.text(f"DELETE FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} = :k"), {"k": partition_key})
-            self._insert(conn, table, frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))}))
-            conn.execute(
-                sa.text(
+        dtypes = {str(c): str(t) for c, t in frame.dtypes.items()}
+        with self._connection() as conn:
+            try:
+                self._ensure_dtypes_table(conn)
+                stored = self._stored_dtypes(conn, table)
+                if stored and stored != dtypes:
+                    changed = sorted(set(stored.items()) ^ set(dtypes.items()))
+                    raise ValueError(
+                        f"asset table {table} was stored with other columns ({changed[:4]}); "
+                        f"migrate or drop the table {table} before writing this version"
+                    )
+                if stored:
+                    self._execute(
+                        conn, f"DELETE FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} = {_literal(partition_key)}"
+                    )
+                else:
+                    values = ", ".join(
+                        f"({_literal(table)}, {i}, {_literal(c)}, {_literal(d)})" for i, (c, d) in enumerate(dtypes.items())
+                    )
+                    self._execute(conn, f"INSERT INTO {self._qualified(DTYPES_TABLE)} VALUES {values}")
+                self._insert(conn, table, frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))}))
+                self._execute(
+                    conn,
                     f'CREATE INDEX IF NOT EXISTS "ix_{table}_partition" ON {self._qualified(table)} '
-                    f"({PARTITION_COLUMN}, {ROW_COLUMN})"
+                    f"({PARTITION_COLUMN}, {ROW_COLUMN})",
                 )
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
+    def _insert(self, conn, table: str, frame: pd.DataFrame) -> None:
+        # adbc_ingest directly: pandas' to_sql would commit, splitting the delete from the insert.
+        import pyarrow as pa
+
+        with conn.cursor() as cursor:
+            cursor.adbc_ingest(
+                table, pa.Table.from_pandas(frame, preserve_index=False), mode="create_append", db_schema_name=self.schema
             )
 
-    def _insert(self, conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
-        frame.to_sql(
-            table,
-            conn,
-            schema=self.schema,
-            if_exists="append",
-            index=False,
-            chunksize=50_000,
-            method=_copy_rows if self.is_postgres else None,
-        )
-
     def read_partitions(self, table: str, partition_keys: list[str]) -> pd.DataFrame:
-        with self.engine.connect() as conn:
+        keys = ", ".join(_literal(k) for k in partition_keys)
+        with self._connection() as conn:
             self._ensure_dtypes_table(conn)
             dtypes = self._stored_dtypes(conn, table)
             if not dtypes:
                 raise LookupError(f"asset table {table} has never been materialised")
-            query = sa.text(f"SELECT * FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} IN :keys "
-                f"ORDER BY {PARTITION_COLUMN}, {ROW_COLUMN}"
-            ).bindparams(
-                sa.bindparam("keys", expanding=True)
+            frame = pd.read_sql(
+                f"SELECT * FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} IN ({keys}) "
+                f"ORDER BY {PARTITION_COLUMN}, {ROW_COLUMN}",
+                conn,
             )
-            integer = {c: "Int64" for c, d in dtypes.items() if d in ("int64", "Int64")}
-            frame = pd.read_sql(query, conn, params={"keys": list(partition_keys)}, dtype=integer)
-        keys = frame.pop(PARTITION_COLUMN)
+            conn.commit()
+        partition = frame.pop(PARTITION_COLUMN)
         frame.pop(ROW_COLUMN)
         frame = _restore(frame, dtypes)
         if len(partition_keys) > 1:
-            frame.insert(0, PARTITION_COLUMN, keys.astype("str"))
+            frame.insert(0, PARTITION_COLUMN, partition.astype("str"))
         return frame
 
     def partition_keys(self, table: str) -> list[str]:
-        with self.engine.connect() as conn:
-            if not sa.inspect(conn).has_table(table, schema=self.schema):
+        with self._connection() as conn:
+            self._ensure_dtypes_table(conn)
+            if not self._stored_dtypes(conn, table):
                 return []
-            rows = conn.execute(sa.text(f"SELECT DISTINCT {PARTITION_COLUMN} FROM {self._qualified(table)}"))
-            return sorted(r[0] for r in rows)
+            rows = self._execute(conn, f"SELECT DISTINCT {PARTITION_COLUMN} FROM {self._qualified(table)}")
+            conn.commit()
+        return sorted(r[0] for r in rows)
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):
