@@ -108,3 +108,29 @@ def test_partition_replace_is_atomic(warehouse, monkeypatch):
     assert warehouse.read_partitions("t", ["2026-11"])["lease_id"].tolist() == ["A"]
     both = warehouse.read_partitions("t", ["2026-11", "2026-12"])
     assert both[["partition_key", "lease_id"]].values.tolist() == [["2026-11", "A"], ["2026-12", "B"]]
+
+
+def test_blocking_register_check_fails_the_run_without_leaking_cpr(landing, tmp_path):
+    """A duplicate lease_id breaks the delivery-level suite: the run exits non-zero, the check says
+    which lease, and no CPR number reaches the output, the logs or the event metadata."""
+    snapshot = landing / "register" / "huslejeregister_20261115.csv"
+    lines = snapshot.read_text(encoding="utf-8").splitlines()
+    duplicated = lines[5]
+    snapshot.write_text("\n".join([*lines, duplicated]) + "\n", encoding="utf-8")
+    lease_id = duplicated.split(";")[lines[0].split(";").index("lease_id")]
+    home = tmp_path / "dagster_home"
+
+    proc = boligstoette("run", "--landing", str(landing), "--out", str(tmp_path / "out"), "--month", SAMPLE_MONTH,
+                        env={"DAGSTER_HOME": str(home), "BOLIGSTOETTE_WAREHOUSE_URL": ""}, check=False)
+
+    assert proc.returncode == 1
+    assert "failed checks: register_snapshot:register_snapshot_suite (ERROR)" in proc.stdout
+    cpr = re.compile(r"\b\d{6}-\d{4}\b")
+    assert not cpr.search(proc.stdout + proc.stderr)
+    with sa.create_engine(f"sqlite:///{home / 'history' / 'runs.db'}").connect() as conn:
+        run_id = conn.execute(sa.text("SELECT run_id FROM runs")).scalar_one()
+    with sa.create_engine(f"sqlite:///{home / 'history' / 'runs' / f'{run_id}.db'}").connect() as conn:
+        events = "\n".join(r[0] for r in conn.execute(sa.text("SELECT event FROM event_logs")))
+    assert lease_id in events  # the failing key is shown to the operator
+    assert "register_snapshot_suite" in events
+    assert not cpr.search(events), "a CPR number reached the Dagster event log"
