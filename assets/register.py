@@ -48,6 +48,15 @@ def register_snapshot(context: dg.AssetExecutionContext, landing: LandingFolder)
 
 
 @dg.asset(partitions_def=benefit_month, group_name="register")
+def previous_register_snapshot(context: dg.AssetExecutionContext, landing: LandingFolder) -> pd.DataFrame:
+    """The snapshot before the one in force: what each lease looked like last time, for spotting
+    a tenant written over an existing lease and other register changes (RULES.md § 12)."""
+    frame, previous = landing.get().read_previous_register_snapshot(context.partition_key)
+    context.add_output_metadata({"rows": len(frame), "snapshot_file": previous.path.name if previous else "none"})
+    return frame
+
+
+@dg.asset(partitions_def=benefit_month, group_name="register")
 def register_changes(context: dg.AssetExecutionContext, landing: LandingFolder) -> pd.DataFrame:
     """Change notifications registered after the previous cut-off up to this one, each event once
     (by event_id), in the order they were registered."""

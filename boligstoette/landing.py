@@ -93,6 +93,13 @@ class Landing:
         current, _ = self.register_snapshots(month)
         return contracts.read_csv(current.path, contracts.REGISTER), current
 
+    def read_previous_register_snapshot(self, month: str) -> tuple[pd.DataFrame, Delivery | None]:
+        """The snapshot before the one in force; an empty frame when there is none yet."""
+        _, previous = self.register_snapshots(month)
+        if previous is None:
+            return contracts.empty_frame(contracts.REGISTER), None
+        return contracts.read_csv(previous.path, contracts.REGISTER), previous
+
     def read_change_notifications(self, month: str) -> pd.DataFrame:
         """Notifications registered after the previous month's cut-off up to this month's.
 

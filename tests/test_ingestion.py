@@ -14,6 +14,7 @@ from tests.conftest import REPO, SAMPLE_MONTH, boligstoette
 
 INGESTION = {
     "register_snapshot": lambda lands: lands.read_register_snapshot(SAMPLE_MONTH)[0],
+    "previous_register_snapshot": lambda lands: lands.read_previous_register_snapshot(SAMPLE_MONTH)[0],
     "register_changes": lambda lands: lands.read_change_notifications(SAMPLE_MONTH),
     "bbr_units": lambda lands: lands.read_bbr_units(SAMPLE_MONTH)[0],
     "applications": lambda lands: lands.read_applications(SAMPLE_MONTH),

@@ -14,8 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ASSETS = ["applications", "bbr_units", "eindkomst", "household_members", "register_changes", "register_snapshot",
-          "tax_assessments"]
+ASSETS = ["applications", "bbr_units", "eindkomst", "household_members", "previous_register_snapshot",
+          "register_changes", "register_snapshot", "tax_assessments"]
 
 
 def _free_port() -> int:
