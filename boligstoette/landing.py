@@ -40,10 +40,14 @@ def cutoff_date(month: str, cutoff_day: int = 20) -> date:
     return month_start(add_months(month, -1)).replace(day=cutoff_day)
 
 
+def end_of_day(day: date) -> pd.Timestamp:
+    """The end of a day in Copenhagen, as a UTC timestamp."""
+    return pd.Timestamp(datetime.combine(day + timedelta(days=1), time(), COPENHAGEN)).tz_convert("UTC")
+
+
 def cutoff_instant(month: str, cutoff_day: int = 20) -> pd.Timestamp:
     """The end of the cut-off day in Copenhagen, as a UTC timestamp."""
-    end = datetime.combine(cutoff_date(month, cutoff_day) + timedelta(days=1), time(), COPENHAGEN)
-    return pd.Timestamp(end).tz_convert("UTC")
+    return end_of_day(cutoff_date(month, cutoff_day))
 
 
 @dataclass(frozen=True)
@@ -101,19 +105,21 @@ class Landing:
         return contracts.read_csv(previous.path, contracts.REGISTER), previous
 
     def read_change_notifications(self, month: str) -> pd.DataFrame:
-        """Notifications registered after the previous month's cut-off up to this month's.
+        """Notifications registered between the previous snapshot and the one in force: after the end
+        of the previous snapshot's day, up to the end of the current snapshot's day (Copenhagen).
 
-        Every file is read (a notification may arrive in a later file), duplicates by event_id
-        dropped, ordered by registered_at.
+        These are the changes the two snapshots should differ by. Every file is read (a notification
+        may arrive late, in a later file), duplicates by event_id dropped, ordered by registered_at.
         """
+        current, previous = self.register_snapshots(month)
         files = self._deliveries("register_changes", r"changes_(\d{8}T\d{6})\.jsonl")
-        frames = [contracts.read_change_notifications(d.path) for d in files]
-        if not frames:
-            return contracts.empty_change_notifications()
-        events = pd.concat(frames, ignore_index=True)
-        window = (events["registered_at"] > cutoff_instant(add_months(month, -1), self.cutoff_day)) & (
-            events["registered_at"] <= cutoff_instant(month, self.cutoff_day)
+        events = pd.concat(
+            [contracts.empty_change_notifications(), *(contracts.read_change_notifications(d.path) for d in files)],
+            ignore_index=True,
         )
+        window = events["registered_at"] <= end_of_day(current.day)
+        if previous is not None:
+            window &= events["registered_at"] > end_of_day(previous.day)
         events = events[window].sort_values(["registered_at", "event_id"], kind="stable")
         return events.drop_duplicates("event_id", keep="first").reset_index(drop=True)
 

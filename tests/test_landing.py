@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from boligstoette.contracts import ContractError
-from boligstoette.landing import Landing, add_months, cutoff_date, cutoff_instant
+from boligstoette.landing import Landing, add_months, cutoff_date, cutoff_instant, end_of_day
 
 
 def test_cutoff_is_in_the_month_before():
@@ -40,14 +40,15 @@ def test_change_notifications_window_dedup_and_order(landing):
     events = lands.read_change_notifications("2026-12")
     assert events["event_id"].is_unique
     assert events["registered_at"].is_monotonic_increasing
-    assert (events["registered_at"] > cutoff_instant("2026-11")).all()
-    assert (events["registered_at"] <= cutoff_instant("2026-12")).all()
+    # between the previous snapshot (2026-10-15) and the one in force (2026-11-15)
+    assert (events["registered_at"] > end_of_day(date(2026, 10, 15))).all()
+    assert (events["registered_at"] <= end_of_day(date(2026, 11, 15))).all()
     # the same event delivered again in a later file, and one arriving late, out of order
     first = json.loads((landing / "register_changes").glob("*.jsonl").__next__().read_text().splitlines()[0])
     late = dict(first, event_id="late-1", registered_at="2026-11-03T09:00:00+01:00")
     again = [json.loads(line) for f in sorted((landing / "register_changes").glob("*.jsonl"))
              for line in f.read_text().splitlines() if line.strip()]
-    in_window = [e for e in again if "2026-10-21" <= e["registered_at"][:10] <= "2026-11-20"]
+    in_window = [e for e in again if "2026-10-16" <= e["registered_at"][:10] <= "2026-11-15"]
     assert in_window, "the sample should have notifications for December"
     (landing / "register_changes" / "changes_20261201T000000.jsonl").write_text(
         "\n".join(json.dumps(e) for e in [late, in_window[0]]) + "\n"
