@@ -1,0 +1,154 @@
+"""The provisional allowance: each case's calc row for a benefit month (contracts/calc.md, last
+section), so the pipeline and `boligstoette calc` compute the same way from the same row.
+
+Decisions where the contract leaves room (README, 'Provisional allowances'):
+- Rent in force on the first day of the month: the snapshot's rent when its `rent_effective_from`
+  is on or before that day, else the previous snapshot's rent for the same lease when that one was
+  in force; otherwise the month cannot be computed and the case is held (RENT_NOT_KNOWN).
+- Provisional income (RULES.md § 7.3, § 12.10): per adult member, the regular eIndkomst income of
+  the latest three income months known at the run, annualised (× 12 / months), plus the forskud's
+  income outside eIndkomst (counted 1/12 a month = once a year). Holiday allowance (ferietillaeg) is
+  a one-off: it counts in the month it is paid, so it is left out of the estimate of coming months
+  (the monthly lookback sees it in its own month). Wealth: the members' forskud wealth of the
+  benefit year, else of the year before.
+- No dwelling kind in the register says 'no maximum' (plejebolig, assigned ældrebolig):
+  `no_maximum_dwelling` is false until a source for it is delivered.
+"""
+
+import numpy as np
+import pandas as pd
+
+from boligstoette.rules.csvio import money_strings
+
+PROVISIONAL_INCOME_MONTHS = 3
+ONE_OFF_INCOME_TYPES = ("ferietillaeg",)
+BOLIGYDELSE_PENSIONS = ("folkepension", "foertidspension_foer_2003")
+DISABILITY_OR_SENIOR = ("foertidspension_efter_2003", "foertidspension_foer_2003", "seniorpension")
+
+
+def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    first = pd.Timestamp(f"{month}-01")
+    return first, first + pd.offsets.MonthEnd(0)
+
+
+def _age_on(birth: pd.Series, day: pd.Timestamp) -> np.ndarray:
+    years = day.year - birth.dt.year
+    before_birthday = (birth.dt.month > day.month) | ((birth.dt.month == day.month) & (birth.dt.day > day.day))
+    return (years - before_birthday.astype(int)).to_numpy()
+
+
+def members_in_force(members: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Members on the first day of the month, with their age that day and whether they are a child."""
+    first, _ = month_bounds(month)
+    in_force = (members["member_from"] <= first) & (members["member_to"].isna() | (members["member_to"] >= first))
+    out = members[in_force].copy()
+    out["age"] = _age_on(out["birth_date"], first)
+    out["child"] = out["age"] < 18
+    return out
+
+
+def provisional_annual_income(eindkomst: pd.DataFrame, adults_cpr: pd.Series) -> pd.Series:
+    """Annual regular eIndkomst income per adult (øre, exact): 12 / k × the sum of the latest k ≤ 3 months."""
+    regular = eindkomst[~eindkomst["income_type"].isin(ONE_OFF_INCOME_TYPES)]
+    months = sorted(eindkomst["month"].unique())[-PROVISIONAL_INCOME_MONTHS:]
+    k = len(months)
+    if k == 0:
+        return pd.Series(0, index=pd.Index(adults_cpr.unique(), name="cpr"), dtype="int64")
+    total = regular[regular["month"].isin(months)].groupby("cpr")["amount_ore"].sum()
+    total = total.reindex(adults_cpr.unique(), fill_value=0).astype("int64")
+    # round half up to the øre: floor((2·12·s + k) / 2k)
+    return (2 * 12 * total + k) // (2 * k)
+
+
+def _assessment(tax: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The forskud per person for the year, else the year before (the latest assessed wins)."""
+    forskud = tax[(tax["kind"] == "forskud") & tax["year"].isin([year, year - 1])]
+    forskud = forskud.sort_values(["cpr", "year", "assessed_at"]).drop_duplicates("cpr", keep="last")
+    return forskud.set_index("cpr")[["other_income_ore", "wealth_ore"]]
+
+
+def calc_rows(
+    month: str,
+    cases: pd.DataFrame,
+    register: pd.DataFrame,
+    previous_register: pd.DataFrame,
+    members: pd.DataFrame,
+    eindkomst: pd.DataFrame,
+    tax_assessments: pd.DataFrame,
+    first_computation: pd.Series,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """calc.md rows (text, as the CLI reads them) for `cases` (columns case_id, lease_id), and the
+    cases that cannot be computed this month with a reason (case_id, reason_code, detail)."""
+    first, _ = month_bounds(month)
+    year = first.year
+    lease = register.drop_duplicates("lease_id").set_index("lease_id")
+    rows = cases[["case_id", "lease_id"]].merge(lease, left_on="lease_id", right_index=True, how="left")
+    problems = []
+
+    # § 9-10: the rent in force on the first day of the month
+    rent = rows["rent_monthly_ore"].astype("Int64")
+    future = rows["rent_effective_from"] > first
+    if future.any():
+        prev = previous_register.drop_duplicates("lease_id").set_index("lease_id")
+        prev_rent = rows["lease_id"].map(prev["rent_monthly_ore"]).astype("Int64")
+        prev_from = rows["lease_id"].map(prev["rent_effective_from"])
+        usable = future & prev_rent.notna() & (prev_from <= first)
+        rent = rent.where(~future, prev_rent.where(usable))
+        unknown = rows.loc[future & ~usable, "case_id"]
+        problems.append(pd.DataFrame({"case_id": unknown, "reason_code": "RENT_NOT_KNOWN",
+                                      "detail": "the registered rent starts after the month and no earlier rent is known"}))
+
+    people = members_in_force(members[members["case_id"].isin(rows["case_id"])], month)
+    adults = people[~people["child"]]
+    per_case = people.groupby("case_id").agg(
+        persons=("cpr", "size"),
+        children=("child", "sum"),
+        boligydelse=("pension", lambda p: p.isin(BOLIGYDELSE_PENSIONS).any()),
+        disability_or_senior_pension=("pension", lambda p: p.isin(DISABILITY_OR_SENIOR).any()),
+        mobility=("mobility_impaired", "any"),
+        round_the_clock_help=("round_the_clock_help", "any"),
+    )
+    young = adults.assign(young=adults["age"] < 30).groupby("case_id").agg(n=("young", "size"), young=("young", "all"))
+    regular = provisional_annual_income(eindkomst, adults["cpr"])
+    assessed = _assessment(tax_assessments, year)
+    adults = adults.assign(
+        income=adults["cpr"].map(regular).fillna(0).astype("int64")
+        + adults["cpr"].map(assessed["other_income_ore"]).fillna(0).astype("int64"),
+        wealth=adults["cpr"].map(assessed["wealth_ore"]).fillna(0).astype("int64"),
+    )
+    money = adults.groupby("case_id")[["income", "wealth"]].sum()
+
+    rows = rows.join(per_case, on="case_id").join(young, on="case_id").join(money, on="case_id")
+    no_members = rows["persons"].isna()
+    problems.append(pd.DataFrame({"case_id": rows.loc[no_members, "case_id"], "reason_code": "NO_MEMBERS_IN_FORCE",
+                                  "detail": "no household member is registered for the first day of the month"}))
+    ok = ~no_members & rent.notna() & rows["rent_monthly_ore"].notna()
+    rows, rent = rows[ok], rent[ok]
+
+    heating = rows["heating_payment"]
+    flag = lambda s: np.where(s.to_numpy(dtype=bool), "true", "false")  # noqa: E731
+    out = pd.DataFrame({
+        "case_id": rows["case_id"].astype(str),
+        "year": str(year),
+        "benefit": np.where(rows["boligydelse"].astype(bool), "boligydelse", "boligsikring"),
+        "rent_monthly": money_strings(rent.to_numpy(dtype=np.int64)).to_pandas(),
+        "area_m2": rows["area_m2"].map(lambda a: f"{a:.2f}"),
+        "persons": rows["persons"].astype(int).astype(str),
+        "children": rows["children"].astype(int).astype(str),
+        "young_couple": flag((rows["n"] == 2) & rows["young"].astype(bool)),
+        "household_income": money_strings(rows["income"].fillna(0).to_numpy(dtype=np.int64)).to_pandas(),
+        "wealth": money_strings(rows["wealth"].fillna(0).to_numpy(dtype=np.int64)).to_pandas(),
+        "heating_in_rent": flag(heating == "i_husleje"),
+        "hot_water_in_rent": flag(heating == "i_husleje"),
+        "electricity_in_rent": flag(rows["electricity_payment"] == "i_husleje"),
+        "heating_paid_separately": flag(heating.isin(["aconto_forsyning", "aconto_boligorganisation"])),
+        "water_paid_separately": flag(rows["water_payment"] != "i_husleje"),
+        "drainage_paid_separately": flag(rows["drainage_payment"] != "i_husleje"),
+        "maintenance_duty": rows["maintenance_duty"].astype(str),
+        "mobility_impaired": flag(rows["mobility"].astype(bool) & rows["accessible"].astype(bool)),
+        "round_the_clock_help": flag(rows["round_the_clock_help"].astype(bool)),
+        "disability_or_senior_pension": flag(rows["disability_or_senior_pension"].astype(bool)),
+        "no_maximum_dwelling": "false",
+        "first_computation": flag(rows["case_id"].map(first_computation).fillna(True).astype(bool)),
+    })
+    return out.reset_index(drop=True), pd.concat(problems, ignore_index=True)
