@@ -6,6 +6,14 @@
 - `to_asset_check_result(outcome, check_name, ...)` turns it into a `dg.AssetCheckResult`:
   a failed *critical* expectation gives severity ERROR (blocks downstream when the check spec is
   blocking), any other failure WARN.
+- `validate_frame(..., key_columns=[...], complete_keys=True)` also returns the COMPLETE list of
+  failing keys per expectation (`outcome.failing_keys`, by `meta.code` when the expectation has
+  one): what holds are made from. Metadata still shows only counts and SAMPLE_SIZE keys.
+- `validate_register_findings(findings)` runs the register data-quality suites
+  (register_delivery/organisation/lease/reconciliation) on `boligstoette.quality` flag frames.
+- `build_data_docs(outcomes, site_dir)` builds a GX Data Docs site (static HTML) of the run's
+  validation results and returns its index.html. Results are sanitised first (no CPR, no names,
+  no complete value lists), and the written site is scanned for CPR-shaped text.
 
 Personal data: values of CPR columns (any column whose name contains "cpr") and of names
 (`name`, `*_name`, or an expectation with `meta.personal_data: true`) are never copied into the
@@ -21,7 +29,8 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -58,6 +67,12 @@ class SuiteOutcome:
     rows: int = 0
     suite_name: str = ""
     evaluated_expectations: int = 0
+    failing_keys: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    """With `complete_keys=True`: per failed expectation (its `meta.code`, else '<type>:<column>'),
+    every failing row's key columns. Never shown in metadata; used for holds."""
+    validation_result: Any = field(default=None, repr=False, compare=False)
+    """The GX ExpectationSuiteValidationResult, sanitised (no personal values, no complete value
+    lists), for `build_data_docs`."""
 
     @property
     def unexpected_rows_total(self) -> int:
@@ -131,27 +146,45 @@ def _batch_definition(asset_name: str):
 # --- validation ------------------------------------------------------------------------------
 
 
-def validate_frame(suite_name: str, df: pd.DataFrame, key_column: str) -> SuiteOutcome:
+def validate_frame(
+    suite_name: str,
+    df: pd.DataFrame,
+    key_column: str,
+    *,
+    key_columns: list[str] | None = None,
+    complete_keys: bool = False,
+) -> SuiteOutcome:
     """Validate `df` with suite `suite_name`; report failing rows by their `key_column` values.
 
     `key_column` must identify rows and must not be personal data (e.g. "lease_id"). When it is
     missing from `df` (a schema failure), failures are reported without keys.
+
+    complete_keys: ask GX for the COMPLETE result and keep every failing row's `key_columns`
+        (default `[key_column]`) in `outcome.failing_keys`; the failures (and so the metadata) still
+        carry at most SAMPLE_SIZE keys.
     """
-    if is_personal_column(key_column):
-        raise ValueError(f"key_column {key_column!r} is personal data; use a technical key such as lease_id")
+    key_columns = list(key_columns or [key_column])
+    if key_column not in key_columns:
+        key_columns.insert(0, key_column)
+    for column in key_columns:
+        if is_personal_column(column):
+            raise ValueError(f"key column {column!r} is personal data; use a technical key such as lease_id")
     suite = load_suite(suite_name)
     result_format: dict[str, Any] = {
-        "result_format": "SUMMARY",
+        "result_format": "COMPLETE" if complete_keys else "SUMMARY",
         "partial_unexpected_count": _PARTIAL_UNEXPECTED_COUNT,
         "return_unexpected_index_query": False,
     }
+    present_keys = [c for c in key_columns if c in df.columns]
     has_key = key_column in df.columns
-    if has_key:
-        result_format["unexpected_index_column_names"] = [key_column]
+    if present_keys:
+        result_format["unexpected_index_column_names"] = present_keys
 
     batch = _batch_definition(suite_name).get_batch(batch_parameters={"dataframe": df})
     result = batch.validate(suite, result_format=result_format)
 
+    failing_keys = _complete_keys(result, present_keys) if complete_keys else {}
+    _sanitise_result(result, present_keys)
     failures = [_failure(r, key_column if has_key else None) for r in result.results if not r.success]
     for failure in failures:  # GX's own message for this is obscure for some expectations
         if "error" in failure and failure["column"] and failure["column"] not in df.columns:
@@ -164,7 +197,75 @@ def validate_frame(suite_name: str, df: pd.DataFrame, key_column: str) -> SuiteO
         rows=len(df),
         suite_name=suite_name,
         evaluated_expectations=len(result.results),
+        failing_keys=failing_keys,
+        validation_result=result,
     )
+
+
+def failure_name(config) -> str:
+    """How a failed expectation is named in `failing_keys`: its meta.code, else '<type>:<column>'."""
+    meta = config.meta or {}
+    if meta.get("code"):
+        return str(meta["code"])
+    kwargs = config.kwargs or {}
+    return f"{config.type}:{kwargs.get('column') or ''}"
+
+
+def _complete_keys(result, key_columns: list[str]) -> dict[str, pd.DataFrame]:
+    """Every failing row's key columns per failed expectation (from GX's COMPLETE unexpected_index_list)."""
+    out: dict[str, pd.DataFrame] = {}
+    for r in result.results:
+        if r.success:
+            continue
+        rows = (r.result or {}).get("unexpected_index_list") or []
+        frame = pd.DataFrame([{k: row.get(k) for k in key_columns} for row in rows if isinstance(row, dict)],
+                             columns=key_columns)
+        for column in key_columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].map(_json_safe)
+        out[failure_name(r.expectation_config)] = frame.reset_index(drop=True)
+    return out
+
+
+_FULL_LISTS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+_VALUE_KEYS = ("partial_unexpected_list", "partial_unexpected_counts", "observed_value", "details")
+
+
+def _sanitise_result(result, key_columns: list[str]) -> None:
+    """Make a GX validation result safe to keep and to render (in place): complete lists dropped,
+    values of personal columns dropped, sample rows cut to the key columns, CPR-shaped text redacted."""
+    keep = set(key_columns)
+    for r in result.results:
+        config = r.expectation_config
+        kwargs = config.kwargs or {}
+        columns = [c for c in [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")] if c]
+        columns += list(kwargs.get("column_list") or [])
+        personal = any(is_personal_column(c, config.meta) for c in columns) or bool((config.meta or {}).get("personal_data"))
+        res = r.result
+        if not isinstance(res, dict):
+            continue
+        for name in _FULL_LISTS:
+            res.pop(name, None)
+        if personal:
+            for name in _VALUE_KEYS:
+                if name == "observed_value" and config.type == "expect_column_values_to_be_of_type":
+                    continue  # a dtype name, never a cell value
+                res.pop(name, None)
+        if isinstance(res.get("partial_unexpected_index_list"), list):
+            res["partial_unexpected_index_list"] = [
+                {k: v for k, v in row.items() if k in keep or not personal} if isinstance(row, dict) else row
+                for row in res["partial_unexpected_index_list"]
+            ]
+        for name in list(res):
+            res[name] = _redact_values(_json_safe(res[name]))
+        info = r.exception_info
+        if isinstance(info, dict) and _exception_message(info) is not None:
+            r.exception_info = (
+                {"raised_exception": True, "exception_message": "message withheld: personal-data column",
+                 "exception_traceback": None}
+                if personal
+                else _redact_values(_json_safe(info))
+            )
 
 
 def _failure_order(f: dict) -> tuple:
@@ -192,6 +293,10 @@ def _failure(r, key_column: str | None) -> dict:
         "key_column": key_column,
         "keys": _keys(res.get("partial_unexpected_index_list"), key_column),
     }
+    if meta.get("code"):
+        failure["code"] = str(meta["code"])
+        if meta.get("holds"):
+            failure["holds"] = str(meta["holds"])
     if meta.get("reason"):
         failure["reason"] = str(meta["reason"])
 
@@ -306,6 +411,110 @@ def _json_safe(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+# --- register data quality (boligstoette.quality) --------------------------------------------
+
+
+def validate_register_findings(findings) -> dict[str, SuiteOutcome]:
+    """Validate each flag frame of `boligstoette.quality.assess_register(...)` with its suite
+    `register_<scope>`, keeping the complete failing keys (lease_id, unit_id, org_id) for holds.
+
+    GX's unexpected counts and keys are the findings: `outcome.failing_keys[code]` holds the same
+    keys as `findings.findings[findings.findings.code == code]`.
+    """
+    from boligstoette.quality.suites import KEY_COLUMNS, SUITE_NAMES
+
+    outcomes = {}
+    for scope, frame in findings.flags.items():
+        keys = KEY_COLUMNS[scope]
+        outcomes[scope] = validate_frame(SUITE_NAMES[scope], frame, keys[0], key_columns=keys, complete_keys=True)
+    return outcomes
+
+
+def failing_keys(outcome: SuiteOutcome, code: str) -> pd.DataFrame:
+    """Every failing row's keys for one check code (empty frame when the check passed)."""
+    frame = outcome.failing_keys.get(code)
+    return frame if frame is not None else pd.DataFrame()
+
+
+# --- Data Docs -------------------------------------------------------------------------------
+
+_DOCS_SITE = "run_site"
+
+
+def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None) -> Path:
+    """Build a Great Expectations Data Docs site (static HTML) for this run's validation results.
+
+    outcomes: SuiteOutcome objects from `validate_frame` (or a dict of them), or GX
+        ExpectationSuiteValidationResult objects; results are sanitised again before rendering.
+    site_dir: the folder to write (created; an earlier site there is overwritten where files clash).
+    run_name: shown as the run in the site (e.g. the benefit month); default the current UTC time.
+
+    Uses GX's own site builder on a fresh ephemeral context: the suites' expectation pages plus one
+    validation page per result, and an index. Returns the index.html path (link it as a file:// URL).
+    Raises RuntimeError if any written file contains CPR-shaped text (a defence in depth: the
+    sanitised results cannot carry one).
+    """
+    import copy
+
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    site_dir = Path(site_dir).resolve()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    if isinstance(outcomes, dict):
+        outcomes = list(outcomes.values())
+    results = []
+    for item in outcomes:
+        result = item.validation_result if isinstance(item, SuiteOutcome) else item
+        if result is None:
+            continue
+        result = copy.deepcopy(result)
+        _sanitise_result(result, [])
+        results.append(result)
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(
+        _DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    run_time = datetime.now(timezone.utc)
+    run_id = RunIdentifier(run_name=run_name or run_time.strftime("%Y%m%dT%H%M%SZ"), run_time=run_time)
+    added = set()
+    for result in results:
+        suite_name = result.suite_name
+        if suite_name not in added:
+            try:
+                context.suites.add(load_suite(suite_name))
+            except (FileNotFoundError, ValueError):
+                pass  # a suite not kept under version control: its validation page still renders
+            added.add(suite_name)
+        batch = ((result.meta or {}).get("active_batch_definition") or {}).get("data_asset_name") or suite_name
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name), run_id=run_id, batch_identifier=batch
+        )
+        result.meta = {**(result.meta or {}), "run_id": run_id, "validation_time": run_time}
+        context.validation_results_store.set(key, result)
+    context.build_data_docs(site_names=[_DOCS_SITE])
+    index = site_dir / "index.html"
+    if not index.is_file():
+        raise RuntimeError(f"Great Expectations did not write {index}")
+    leaked = [p for p in site_dir.rglob("*") if p.suffix in (".html", ".json", ".js") and _CPR_ANYWHERE.search(
+        p.read_text(encoding="utf-8", errors="replace"))]
+    if leaked:
+        raise RuntimeError(f"Data Docs site contains CPR-shaped text in {len(leaked)} file(s), e.g. {leaked[0].name}")
+    return index
 
 
 # --- Dagster ---------------------------------------------------------------------------------

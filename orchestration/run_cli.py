@@ -27,14 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _sample_landing(out: Path, month: str) -> Path:
     landing = out / "sample-landing"
     if not (landing / "register").is_dir():
-        from boligstoette.synth import cli as synth_cli
+        from boligstoette.cli import build_parser
 
         print(f"no --landing given: generating a small sample landing folder in {landing}")
-        code = synth_cli.main(
-            argparse.Namespace(out=landing, scale="small", seed=1, month=month, inject=[], inject_all=None,
-                               misspell_rate=None, force=True)
-        )
-        if code:
+        args = build_parser("synth").parse_args(["synth", "--out", str(landing), "--month", month, "--force"])
+        if code := args.func(args):
             raise SystemExit(code)
     return landing
 

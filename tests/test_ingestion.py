@@ -25,8 +25,8 @@ INGESTION = {
 
 
 def _run_month(landing, tmp_path, env):
-    proc = boligstoette("run", "--landing", str(landing), "--out", str(tmp_path / "out"), "--month", SAMPLE_MONTH,
-                        env=env)
+    args = ["--landing", str(landing)] if landing else []
+    proc = boligstoette("run", *args, "--out", str(tmp_path / "out"), "--month", SAMPLE_MONTH, env=env)
     run_id = re.search(r"run ([0-9a-f-]{36}) succeeded", proc.stdout)
     assert run_id, proc.stdout
     assert "outputs:" in proc.stdout
@@ -42,11 +42,13 @@ def _assert_stored_equals_landing(warehouse: Warehouse, landing):
         pd.testing.assert_frame_equal(stored, expected, obj=table)
 
 
-def test_run_on_embedded_default(sample_landing, tmp_path):
+def test_run_on_embedded_default_generates_a_sample_when_no_landing_is_given(tmp_path):
     home = tmp_path / "dagster_home"
-    run_id = _run_month(sample_landing, tmp_path, {"DAGSTER_HOME": str(home), "BOLIGSTOETTE_WAREHOUSE_URL": ""})
+    run_id = _run_month(None, tmp_path, {"DAGSTER_HOME": str(home), "BOLIGSTOETTE_WAREHOUSE_URL": ""})
 
-    _assert_stored_equals_landing(Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}"), sample_landing)
+    generated = tmp_path / "out" / "sample-landing"
+    assert (generated / "register").is_dir()
+    _assert_stored_equals_landing(Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}"), generated)
     with sa.create_engine(f"sqlite:///{home / 'history' / 'runs.db'}").connect() as conn:
         status = conn.execute(sa.text("SELECT status FROM runs WHERE run_id = :r"), {"r": run_id}).scalar_one()
     assert status == "SUCCESS"
