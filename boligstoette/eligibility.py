@@ -1,0 +1,177 @@
+"""Who gets which benefit, from when, and whether a case is eligible in a benefit month.
+
+`assess_eligibility(matches, applications, members, register, month)` gives one row per case:
+
+| column | meaning |
+|---|---|
+| case_id, lease_id | the case and the lease matching found (NaN when none) |
+| benefit | `boligydelse` when a member in force receives folkepension or førtidspension awarded before 2003, else `boligsikring` (RULES § 1.2; contracts/calc.md) |
+| loan | the benefit is paid as a loan: the dwelling is an andelsbolig (RULES § 1.1, § 1.3; § 31) |
+| first_benefit_date | the day from which the benefit runs (RULES § 7.1, § 12.9) |
+| first_benefit_month | its month, YYYY-MM |
+| eligible | the case may be paid for the month |
+| reason_codes | `;`-joined stable codes (matching.codes), empty when eligible |
+
+Ages are completed years on the first day of the benefit month; members in force are those with
+member_from <= that day and member_to empty or >= that day. Decisions where RULES.md is silent are
+listed in docs/matching.md ("Eligibility").
+
+Pure pandas/numpy; no Dagster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from boligstoette.landing import month_start
+from boligstoette.matching import codes
+
+PENSIONER_PENSIONS = ("folkepension", "foertidspension_foer_2003")  # boligydelse (RULES § 1.2)
+CONSENT_AGE = 15  # "over 15": aged 15 or more (fyldt 15), not the applicant's own children
+JOINT_LIABILITY_AGE = 18  # "over 18": aged 18 or more (fyldt 18)
+CHILD_ROLE = "barn"
+APPLICANT_ROLE = "ansoeger"
+
+ELIGIBILITY_COLUMNS = (
+    "case_id", "lease_id", "benefit", "loan", "first_benefit_date", "first_benefit_month", "eligible", "reason_codes",
+)
+
+
+def _age_on(birth: pd.Series, day: pd.Timestamp) -> np.ndarray:
+    """Completed years on `day` (NaN birth -> -1)."""
+    b = pd.to_datetime(birth)
+    years = day.year - b.dt.year
+    before = (b.dt.month > day.month) | ((b.dt.month == day.month) & (b.dt.day > day.day))
+    return (years - before.astype("Int64")).fillna(-1).astype(np.int64).to_numpy()
+
+
+def members_in_force(members: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The members in force on the first day of `month`, with `age` on that day."""
+    first = pd.Timestamp(month_start(month))
+    mf, mt = pd.to_datetime(members["member_from"]), pd.to_datetime(members["member_to"])
+    ok = (mf <= first) & (mt.isna() | (mt >= first))
+    out = members[ok.to_numpy()].copy()
+    out["age"] = _age_on(out["birth_date"], first)
+    return out
+
+
+def first_benefit(applications: pd.DataFrame) -> pd.DataFrame:
+    """case_id, first_benefit_date, first_benefit_month (RULES § 7.1 / § 12.9).
+
+    Applied within one month of moving in (received_date <= move_in_date + 1 calendar month, which
+    includes applications received before the move) -> from the moving-in day; otherwise from the
+    first of the month after the application was received.
+    """
+    received = pd.to_datetime(applications["received_date"])
+    move_in = pd.to_datetime(applications["move_in_date"])
+    within = move_in.notna() & (received <= move_in + pd.DateOffset(months=1))
+    next_month = (received + pd.offsets.MonthBegin(1)).dt.normalize()
+    start = move_in.where(within, next_month).astype("datetime64[us]")
+    return pd.DataFrame({
+        "case_id": applications["case_id"].astype("str").to_numpy(),
+        "first_benefit_date": start.to_numpy(),
+        "first_benefit_month": pd.Series(start.dt.strftime("%Y-%m").to_numpy(), dtype="str"),
+    })
+
+
+def assess_eligibility(
+    matches: pd.DataFrame,
+    applications: pd.DataFrame,
+    members: pd.DataFrame,
+    register: pd.DataFrame,
+    month: str,
+) -> pd.DataFrame:
+    """One row per case of `applications` (ELIGIBILITY_COLUMNS); see the module docstring."""
+    first = pd.Timestamp(month_start(month))
+    last = first + pd.offsets.MonthEnd(0)
+    apps = applications.drop_duplicates("case_id", keep="last").reset_index(drop=True)
+    case_id = apps["case_id"].astype("str")
+    n = len(apps)
+    reasons: dict[str, np.ndarray] = {code: np.zeros(n, bool) for code in codes.ELIGIBILITY_ORDER}
+
+    # --- household in force ---
+    case_index = pd.Index(case_id.to_numpy(dtype=object))
+    mem = members_in_force(members, month)
+    mci = case_index.get_indexer(mem["case_id"].to_numpy(dtype=object))
+    mem, mci = mem[mci >= 0], mci[mci >= 0]
+    role = mem["role"].to_numpy(dtype=object)
+    pension = mem["pension"].to_numpy(dtype=object)
+
+    def any_member(mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, bool)
+        out[mci[mask]] = True
+        return out
+
+    pensioner = any_member(np.isin(pension, PENSIONER_PENSIONS))
+    has_applicant = any_member(role == APPLICANT_ROLE)
+    reasons[codes.APPLICANT_NOT_IN_HOUSEHOLD] = ~has_applicant
+    age = mem["age"].to_numpy()
+    consent = mem["income_consent"].fillna(False).to_numpy(dtype=bool)
+    joint = mem["joint_liability_signed"].fillna(False).to_numpy(dtype=bool)
+    not_applicant = role != APPLICANT_ROLE
+    reasons[codes.INCOME_CONSENT_MISSING] = any_member(not_applicant & (role != CHILD_ROLE) & (age >= CONSENT_AGE) & ~consent)
+    reasons[codes.JOINT_LIABILITY_MISSING] = any_member(not_applicant & (age >= JOINT_LIABILITY_AGE) & ~joint)
+    benefit = np.where(pensioner, "boligydelse", "boligsikring")
+
+    # --- first benefit month ---
+    fb = first_benefit(apps)
+    reasons[codes.NOT_YET_STARTED] = (fb["first_benefit_date"] > last).to_numpy()
+
+    # --- the matched lease ---
+    m = matches.drop_duplicates("case_id", keep="last")
+    at = pd.Index(m["case_id"].to_numpy(dtype=object)).get_indexer(case_index)
+    has_row = at >= 0
+
+    def pick(column: str, missing):
+        values = m[column].to_numpy(dtype=object, na_value=None)
+        return np.where(has_row, values[np.maximum(at, 0)] if len(values) else missing, missing)
+
+    lease_id = pick("lease_id", None)
+    payable = pick("payable", False).astype(bool)
+    hold = pick("hold_reason", None)
+    for code in codes.MATCH_HOLD_CODES:
+        reasons[code] = ~payable & (hold == code)
+    reasons[codes.MATCH_NONE] |= pd.isna(lease_id) & ~payable  # a missing match row is no match
+
+    cols = ["lease_id", "lease_start", "lease_end", "tenure", "accessible", "own_kitchen", "student_dorm"]
+    reg = register[cols].drop_duplicates("lease_id", keep="first")
+    where = pd.Index(reg["lease_id"].to_numpy(dtype=object)).get_indexer(lease_id)
+    found = where >= 0
+    reg = reg.iloc[np.maximum(where, 0)].reset_index(drop=True) if len(reg) else reg.reindex(range(n))
+    start = pd.to_datetime(reg["lease_start"])
+    end = pd.to_datetime(reg["lease_end"])
+    reasons[codes.LEASE_ENDED] = found & (end < first).to_numpy()
+    reasons[codes.LEASE_NOT_STARTED] = found & (start > last).to_numpy()
+    tenure = reg["tenure"].to_numpy(dtype=object)
+    andel = found & (tenure == "andelshaver")
+    # § 2 a (RULES § 1.3): a non-pensioner owner/andelshaver may get boligsikring as a loan when a member
+    # receives førtidspension awarded from 2003, or is severely mobility impaired in a suitable dwelling
+    accessible = reg["accessible"].fillna(False).to_numpy(dtype=bool)
+    fp_after_2003 = any_member(pension == "foertidspension_efter_2003")
+    mobility = any_member(mem["mobility_impaired"].fillna(False).to_numpy(dtype=bool)) & accessible
+    reasons[codes.NOT_TENANT_OR_PENSIONER_OWNER] = andel & ~pensioner & ~fp_after_2003 & ~mobility
+    kitchen = reg["own_kitchen"].fillna(True).to_numpy(dtype=bool)
+    dorm = reg["student_dorm"].fillna(False).to_numpy(dtype=bool)
+    reasons[codes.STUDENT_DORM_NO_KITCHEN] = found & ~kitchen & dorm
+    reasons[codes.NO_OWN_KITCHEN] = found & ~kitchen & ~dorm
+
+    any_reason = np.zeros(n, bool)
+    text = np.full(n, "", dtype=object)
+    for code in codes.ELIGIBILITY_ORDER:
+        hit = reasons[code]
+        text = np.where(hit, np.where(any_reason, text + ";" + code, code), text)
+        any_reason |= hit
+    eligible = ~any_reason & payable
+    reason_codes = text
+
+    return pd.DataFrame({
+        "case_id": case_id.to_numpy(),
+        "lease_id": pd.Series(lease_id, dtype="str"),
+        "benefit": pd.Series(benefit, dtype="str"),
+        "loan": andel & ~reasons[codes.NOT_TENANT_OR_PENSIONER_OWNER],
+        "first_benefit_date": fb["first_benefit_date"].to_numpy(),
+        "first_benefit_month": fb["first_benefit_month"].to_numpy(),
+        "eligible": eligible,
+        "reason_codes": pd.Series(reason_codes, dtype="str"),
+    })

@@ -1,0 +1,116 @@
+"""Stable reason codes of matching (review queue) and eligibility, with what a case worker does.
+
+The codes are part of the product's interface (out/holds/YYYY-MM.csv `reason_code`): never rename
+one; add new ones at the end.
+"""
+
+from __future__ import annotations
+
+# --- match holds: the case is on the review queue and not paid until a resolution applies ---------
+MATCH_NONE = "MATCH_NONE"
+MATCH_AMBIGUOUS = "MATCH_AMBIGUOUS"
+MATCH_NAME_ONLY = "MATCH_NAME_ONLY"
+MATCH_ADDRESS_DIFFERS = "MATCH_ADDRESS_DIFFERS"
+TENANT_CHANGED_ON_LEASE = "TENANT_CHANGED_ON_LEASE"
+
+# priority when more than one applies to a case: the first listed is the one reported
+MATCH_HOLD_CODES = (TENANT_CHANGED_ON_LEASE, MATCH_AMBIGUOUS, MATCH_ADDRESS_DIFFERS, MATCH_NAME_ONLY, MATCH_NONE)
+
+# --- eligibility ----------------------------------------------------------------------------------
+NOT_TENANT_OR_PENSIONER_OWNER = "NOT_TENANT_OR_PENSIONER_OWNER"
+NO_OWN_KITCHEN = "NO_OWN_KITCHEN"
+STUDENT_DORM_NO_KITCHEN = "STUDENT_DORM_NO_KITCHEN"
+INCOME_CONSENT_MISSING = "INCOME_CONSENT_MISSING"
+JOINT_LIABILITY_MISSING = "JOINT_LIABILITY_MISSING"
+NOT_YET_STARTED = "NOT_YET_STARTED"
+LEASE_ENDED = "LEASE_ENDED"
+LEASE_NOT_STARTED = "LEASE_NOT_STARTED"
+APPLICANT_NOT_IN_HOUSEHOLD = "APPLICANT_NOT_IN_HOUSEHOLD"
+
+# the order reason codes appear in `reason_codes` (';'-joined)
+ELIGIBILITY_ORDER = (
+    *MATCH_HOLD_CODES,
+    LEASE_ENDED,
+    LEASE_NOT_STARTED,
+    NOT_YET_STARTED,
+    NOT_TENANT_OR_PENSIONER_OWNER,
+    STUDENT_DORM_NO_KITCHEN,
+    NO_OWN_KITCHEN,
+    APPLICANT_NOT_IN_HOUSEHOLD,
+    INCOME_CONSENT_MISSING,
+    JOINT_LIABILITY_MISSING,
+)
+
+# code -> (meaning, what a case worker does); rendered in docs/matching.md
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    MATCH_NONE: (
+        "No lease in force for the month carries the applicant's CPR number, or the applicant's birth "
+        "date with a matching name, or a matching name at the applied-for dwelling.",
+        "Find the lease (misspelt name, name change, missing register row) and confirm it, or ask the "
+        "housing organisation to register the tenant.",
+    ),
+    MATCH_AMBIGUOUS: (
+        "More than one lease in force matches equally well (same level, both at the applied-for dwelling "
+        "or both elsewhere).",
+        "Confirm the right lease; reject the others.",
+    ),
+    MATCH_NAME_ONLY: (
+        "The lease was found by name alone at the applied-for dwelling: the lease has no CPR number "
+        "and no usable birth date for the tenant (RULES § 12.4: name alone risks the wrong person).",
+        "Check the tenant's identity with the housing organisation; confirm or reject.",
+    ),
+    MATCH_ADDRESS_DIFFERS: (
+        "The applicant was identified (CPR, or birth date and name) on a lease that is neither the unit "
+        "named in the application nor in its postal code.",
+        "Check whether the applicant has moved or applied for the wrong dwelling; confirm or reject.",
+    ),
+    TENANT_CHANGED_ON_LEASE: (
+        "The matched lease's tenant name or lease start changed since the previous register snapshot "
+        "without a new lease_id: a new tenant may have been written over the lease (RULES § 12.3). Also "
+        "raised when the applicant was the tenant in the previous snapshot and someone else is now.",
+        "Ask the housing organisation; have them end the old lease and create a new one. Confirm only if "
+        "the change was a correction of the same tenancy.",
+    ),
+    NOT_TENANT_OR_PENSIONER_OWNER: (
+        "The dwelling is an andelsbolig and no member in force is a pensioner (folkepension or "
+        "førtidspension awarded before 2003) or falls under the § 2 a exception (RULES § 1.1, 1.3).",
+        "Reject the application, or correct the pension data if it is wrong.",
+    ),
+    NO_OWN_KITCHEN: (
+        "The register says the dwelling has no kitchen used only by the household (RULES § 1.5).",
+        "Check with the housing organisation whether an exception applies (ældrebolig, kap. 4 a "
+        "bofællesskab); the register cannot say so.",
+    ),
+    STUDENT_DORM_NO_KITCHEN: (
+        "A student dorm room (kollegieværelse) without its own kitchen; no source confirms an exception "
+        "(RULES § 1.5), so it is not eligible.",
+        "Nothing unless the kitchen data is wrong; the rule may change if a source confirms an exception.",
+    ),
+    INCOME_CONSENT_MISSING: (
+        "A household member in force aged 15 or more who is not the applicant's child has not consented "
+        "to the income look-up (RULES § 1.4, § 12.9).",
+        "Ask the member for consent.",
+    ),
+    JOINT_LIABILITY_MISSING: (
+        "A household member in force aged 18 or more (other than the applicant) has not signed joint "
+        "liability for repayment (RULES § 1.4, § 12.9).",
+        "Ask the member to sign.",
+    ),
+    NOT_YET_STARTED: (
+        "The benefit month is before the first benefit month of the application (RULES § 7.1, § 12.9).",
+        "Nothing: the case becomes eligible from its first benefit month.",
+    ),
+    LEASE_ENDED: (
+        "The matched lease ended before the first day of the benefit month.",
+        "If the end is a register error (RULES § 12.3), ask the organisation to reopen the lease; if the "
+        "household moved, stop the case or wait for the new lease.",
+    ),
+    LEASE_NOT_STARTED: (
+        "The matched lease starts after the last day of the benefit month.",
+        "Nothing: the case is looked at again next month.",
+    ),
+    APPLICANT_NOT_IN_HOUSEHOLD: (
+        "The case has no applicant (role ansoeger) member in force on the first day of the month.",
+        "Correct the household member list.",
+    ),
+}

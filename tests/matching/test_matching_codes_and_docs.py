@@ -1,0 +1,24 @@
+"""The reason codes are stable, described, and documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from boligstoette.matching import codes
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "matching.md"
+ALL = set(codes.ELIGIBILITY_ORDER)
+
+
+def test_every_code_is_described_and_documented():
+    text = DOC.read_text(encoding="utf-8")
+    assert ALL == set(codes.DESCRIPTIONS)
+    for code in ALL:
+        assert f"| `{code}` |" in text, code
+
+
+def test_codes_are_their_own_names_and_unique():
+    assert len(codes.ELIGIBILITY_ORDER) == len(ALL)
+    for code in ALL:
+        assert getattr(codes, code) == code
+    assert codes.ELIGIBILITY_ORDER[: len(codes.MATCH_HOLD_CODES)] == codes.MATCH_HOLD_CODES
