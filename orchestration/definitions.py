@@ -4,12 +4,15 @@ import dagster as dg
 
 import assets.cases
 import assets.income
+import assets.matching
 import assets.register
 from orchestration.jobs import monthly_after_cutoff, monthly_benefit_job
 from orchestration.resources import resources_from_env
 
+ALL_ASSETS = dg.load_assets_from_modules([assets.register, assets.cases, assets.income, assets.matching])
+
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([assets.register, assets.cases, assets.income]),
+    assets=ALL_ASSETS,
     jobs=[monthly_benefit_job],
     schedules=[monthly_after_cutoff],
     resources=resources_from_env(),

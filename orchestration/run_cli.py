@@ -62,7 +62,9 @@ def main(args: argparse.Namespace) -> int:
     if args.cutoff_day:
         os.environ["BOLIGSTOETTE_CUTOFF_DAY"] = str(args.cutoff_day)
     os.environ.setdefault("DAGSTER_HOME", str(Path("var/dagster_home").absolute()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # empty: SQLite under DAGSTER_HOME, said explicitly
 
     import dagster as dg
 

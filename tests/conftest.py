@@ -64,3 +64,20 @@ def postgres_schema():
     yield POSTGRES_URL, schema
     with sa.create_engine(POSTGRES_URL).begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def materialize_month(landing: Path, warehouse_url: str, selection=None, month: str = SAMPLE_MONTH):
+    """Materialise the month's assets in process against a given landing folder and warehouse."""
+    import dagster as dg
+
+    from orchestration.definitions import ALL_ASSETS
+    from orchestration.resources import LandingFolder
+    from orchestration.warehouse import WarehouseIOManager
+
+    return dg.materialize(
+        ALL_ASSETS,
+        partition_key=month,
+        selection=selection,
+        resources={"landing": LandingFolder(root=str(landing)), "io_manager": WarehouseIOManager(url=warehouse_url)},
+        raise_on_error=False,
+    )
