@@ -123,7 +123,7 @@ def calc_rows(
     problems.append(pd.DataFrame({"case_id": rows.loc[no_members, "case_id"], "reason_code": "NO_MEMBERS_IN_FORCE",
                                   "detail": "no household member is registered for the first day of the month"}))
     ok = ~no_members & rent.notna() & rows["rent_monthly_ore"].notna()
-    rows, rent = rows[ok], rent[ok]
+    rows, rent = rows[ok].reset_index(drop=True), rent[ok].reset_index(drop=True)
 
     heating = rows["heating_payment"]
     flag = lambda s: np.where(s.to_numpy(dtype=bool), "true", "false")  # noqa: E731

@@ -112,6 +112,23 @@ class Warehouse:
         )
         return dict(rows)
 
+    def _declare(self, conn, table: str, dtypes: dict[str, str]) -> bool:
+        """Record the table's column dtypes on first write, refuse other ones later; True if it existed."""
+        self._ensure_dtypes_table(conn)
+        stored = self._stored_dtypes(conn, table)
+        if stored and stored != dtypes:
+            changed = sorted(set(stored.items()) ^ set(dtypes.items()))
+            raise ValueError(
+                f"table {table} was stored with other columns ({changed[:4]}); "
+                f"migrate or drop the table {table} before writing this version"
+            )
+        if not stored:
+            values = ", ".join(
+                f"({_literal(table)}, {i}, {_literal(c)}, {_literal(d)})" for i, (c, d) in enumerate(dtypes.items())
+            )
+            self._execute(conn, f"INSERT INTO {self._qualified(DTYPES_TABLE)} VALUES {values}")
+        return bool(stored)
+
     def replace_partition(self, table: str, partition_key: str, frame: pd.DataFrame) -> None:
         """Delete-then-insert of one partition, atomically."""
         _identifier(table)
@@ -120,23 +137,10 @@ class Warehouse:
         dtypes = {str(c): str(t) for c, t in frame.dtypes.items()}
         with self._connection() as conn:
             try:
-                self._ensure_dtypes_table(conn)
-                stored = self._stored_dtypes(conn, table)
-                if stored and stored != dtypes:
-                    changed = sorted(set(stored.items()) ^ set(dtypes.items()))
-                    raise ValueError(
-                        f"asset table {table} was stored with other columns ({changed[:4]}); "
-                        f"migrate or drop the table {table} before writing this version"
-                    )
-                if stored:
+                if self._declare(conn, table, dtypes):
                     self._execute(
                         conn, f"DELETE FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} = {_literal(partition_key)}"
                     )
-                else:
-                    values = ", ".join(
-                        f"({_literal(table)}, {i}, {_literal(c)}, {_literal(d)})" for i, (c, d) in enumerate(dtypes.items())
-                    )
-                    self._execute(conn, f"INSERT INTO {self._qualified(DTYPES_TABLE)} VALUES {values}")
                 self._insert(conn, table, frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))}))
                 self._execute(
                     conn,
@@ -147,6 +151,35 @@ class Warehouse:
             except BaseException:
                 conn.rollback()
                 raise
+
+    def append(self, table: str, frame: pd.DataFrame, unique: str) -> None:
+        """Append rows to an unpartitioned, append-only table (the payment ledger), in one
+        transaction; a row whose `unique` key is already stored is refused, nothing is written."""
+        _identifier(table)
+        dtypes = {str(c): str(t) for c, t in frame.dtypes.items()}
+        with self._connection() as conn:
+            try:
+                offset = 0
+                if self._declare(conn, table, dtypes):
+                    keys = ", ".join(_literal(k) for k in frame[unique].astype(str)) or "NULL"
+                    clash = self._execute(conn, f"SELECT {_identifier(unique)} FROM {self._qualified(table)} "
+                                                f"WHERE {_identifier(unique)} IN ({keys}) LIMIT 5")
+                    if clash:
+                        raise ValueError(f"{table}: {unique} already booked: {[c[0] for c in clash]}")
+                    offset = self._execute(conn, f"SELECT COUNT(*) FROM {self._qualified(table)}")[0][0]
+                rows = range(offset, offset + len(frame))
+                self._insert(conn, table, frame.assign(**{PARTITION_COLUMN: "", ROW_COLUMN: rows}))
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
+    def read_table(self, table: str) -> pd.DataFrame | None:
+        """An unpartitioned table, in the order it was written; None when it was never written."""
+        try:
+            return self.read_partitions(table, [""])
+        except LookupError:
+            return None
 
     def _insert(self, conn, table: str, frame: pd.DataFrame) -> None:
         # adbc_ingest directly: pandas' to_sql would commit, splitting the delete from the insert.

@@ -1,0 +1,159 @@
+"""Provisional allowances and payouts: where matched, eligible, checked cases turn into money.
+
+Every amount goes through the `boligstoette calc` row (boligstoette.allowance), every krone paid,
+recovered or held through the append-only ledger (boligstoette.payouts)."""
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from assets.partitions import benefit_month
+from boligstoette.allowance import calc_rows, month_bounds
+from boligstoette.matching import codes
+from boligstoette.payouts import book, holds_file, individuals_file, organisation_files, payout_date, replace_file, \
+    replace_folder
+from boligstoette.rules import calculate
+from orchestration.resources import OutputFolder, PaymentLedger
+
+# Eligibility failures a case worker can clear (the case waits); the others are no payout at all.
+HOLD_CODES = (*codes.MATCH_HOLD_CODES, codes.INCOME_CONSENT_MISSING, codes.JOINT_LIABILITY_MISSING,
+              codes.APPLICANT_NOT_IN_HOUSEHOLD)
+RESULT_COLUMNS = ("benefit", "annual_benefit", "monthly_benefit", "binding_limit", "housing_expense_ore",
+                  "eligible_expense_ore", "income_basis_ore", "formula_amount_ore")
+
+
+def _first_code(reason_codes: pd.Series) -> pd.Series:
+    return reason_codes.fillna("").str.split(";").str[0]
+
+
+@dg.asset(partitions_def=benefit_month, group_name="payouts")
+def provisional_allowances(
+    context: dg.AssetExecutionContext,
+    ledger: PaymentLedger,
+    matched_tenants: pd.DataFrame,
+    case_eligibility: pd.DataFrame,
+    applications: pd.DataFrame,
+    register_snapshot: pd.DataFrame,
+    previous_register_snapshot: pd.DataFrame,
+    household_members: pd.DataFrame,
+    eindkomst: pd.DataFrame,
+    tax_assessments: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each case's benefit for the month from provisional income (status computed), or why not
+    (held: waits for a case worker; no_payout: not eligible this month)."""
+    month = context.partition_key
+    cases = case_eligibility.merge(matched_tenants[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
+    cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
+    first_code = _first_code(cases["reason_codes"])
+    eligible = cases[cases["eligible"]]
+
+    earlier = ledger.read()
+    seen = set(earlier.loc[earlier["period"] < month, "case_id"])
+    first_computation = pd.Series(~eligible["case_id"].isin(seen).to_numpy(), index=eligible["case_id"].to_numpy())
+    rows, problems = calc_rows(month, eligible[["case_id", "lease_id"]], register_snapshot, previous_register_snapshot,
+                               household_members, eindkomst, tax_assessments, first_computation)
+    result = calculate(rows)
+    computed = rows.drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)]).assign(status="computed", reason_code="",
+                                                                                        detail="")
+    not_computed = pd.concat([
+        cases.loc[~cases["eligible"], ["case_id"]].assign(
+            reason_code=first_code[~cases["eligible"]].to_numpy(), detail=cases.loc[~cases["eligible"], "reason_codes"]),
+        problems,
+    ], ignore_index=True)
+    not_computed["status"] = np.where(not_computed["reason_code"].isin(HOLD_CODES + ("RENT_NOT_KNOWN", "NO_MEMBERS_IN_FORCE")),
+                                      "held", "no_payout")
+    frame = pd.concat([computed, not_computed], ignore_index=True)
+    frame = frame.merge(cases[["case_id", "lease_id", "org_id", "unit_id", "payee"]], on="case_id", how="left")
+    for column in ("annual_benefit", "monthly_benefit"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    for column in ("housing_expense_ore", "eligible_expense_ore", "income_basis_ore", "formula_amount_ore"):
+        frame[column] = frame[column].astype("Int64")
+    frame["binding_limit"] = frame["binding_limit"].astype("str")
+    frame = frame.sort_values("case_id").reset_index(drop=True).astype({c: "str" for c in frame.columns
+                                                                       if frame[c].dtype == object})
+    context.add_output_metadata({
+        "cases": len(frame),
+        "computed": int((frame["status"] == "computed").sum()),
+        "held": int((frame["status"] == "held").sum()),
+        "no_payout": int((frame["status"] == "no_payout").sum()),
+        "monthly_total_kr": int(frame["monthly_benefit"].sum()),
+        "binding_limit": dg.MetadataValue.json(
+            frame.loc[frame["status"] == "computed", "binding_limit"].value_counts().sort_index().to_dict()),
+    })
+    return frame
+
+
+def _recoveries(month: str, ledger: pd.DataFrame, register: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
+    """Months paid to an organisation for which the register now shows the tenant was not liable
+    at all (lease ended before the month began): due 0, so the ledger books a recovery. A tenant
+    liable for part of a month keeps the whole month (RULES.md § 12.7)."""
+    paid = ledger[ledger["kind"].isin(["payment", "recovery"]) & (ledger["payee"] == "organisation")]
+    paid = paid.groupby(["case_id", "period", "lease_id", "org_id", "unit_id"], as_index=False)["amount_ore"].sum()
+    paid = paid[(paid["amount_ore"] > 0) & (paid["period"] <= month)]
+    lease_end = paid["lease_id"].map(register.drop_duplicates("lease_id").set_index("lease_id")["lease_end"])
+    period_start = pd.to_datetime(paid["period"] + "-01")
+    gone = paid[(lease_end < period_start).to_numpy()]
+    gone = gone.merge(decided[["case_id", "period"]], how="left", indicator=True)
+    return gone[gone["_merge"] == "left_only"].drop(columns="_merge").assign(amount_ore=0, payee="organisation")
+
+
+def _missed_months(month: str, ledger: pd.DataFrame, due_now: pd.DataFrame) -> pd.DataFrame:
+    """Months a case was held and never paid, now that it is paid again on the same lease: paid at
+    this month's amount (the monthly lookback corrects each against its final income)."""
+    held = ledger[(ledger["kind"] == "hold") & (ledger["period"] < month)][["case_id", "period", "lease_id"]]
+    money = ledger[ledger["kind"].isin(["payment", "recovery"])][["case_id", "period"]].drop_duplicates()
+    held = held.drop_duplicates(["case_id", "period"]).merge(money, how="left", indicator=True)
+    held = held[held["_merge"] == "left_only"].drop(columns="_merge")
+    now = due_now.drop(columns="period")
+    return held.merge(now, on=["case_id", "lease_id"], how="inner")
+
+
+@dg.asset(partitions_def=benefit_month, group_name="payouts")
+def payouts(
+    context: dg.AssetExecutionContext,
+    ledger: PaymentLedger,
+    output: OutputFolder,
+    provisional_allowances: pd.DataFrame,
+    household_members: pd.DataFrame,
+    register_snapshot: pd.DataFrame,
+) -> pd.DataFrame:
+    """Books the month in the ledger (only what differs from what it already holds) and writes
+    out/payouts/YYYY-MM/ (a file per organisation, individuals.csv) and out/holds/YYYY-MM.csv.
+    The value is every ledger entry booked by this month's runs."""
+    month = context.partition_key
+    alloc = provisional_allowances
+    computed = alloc[alloc["status"] == "computed"]
+    due_now = computed[["case_id", "lease_id", "org_id", "unit_id", "payee"]].assign(
+        period=month, amount_ore=computed["monthly_benefit"].to_numpy(np.int64) * 100)
+    held = alloc[alloc["status"] == "held"]
+    holds_now = held[["case_id", "lease_id", "org_id", "unit_id", "payee", "reason_code"]].assign(period=month, amount_ore=0)
+
+    before = ledger.read()
+    due = pd.concat([due_now, _missed_months(month, before, due_now)], ignore_index=True)
+    due = pd.concat([due, _recoveries(month, before, register_snapshot, due)], ignore_index=True)
+    entries = book(month, due, holds_now, before)
+    ledger.append(entries)
+
+    booked = pd.concat([before, entries], ignore_index=True)
+    this_month = booked[booked["run_month"] == month].sort_values("entry_id").reset_index(drop=True)
+    since = booked[booked["kind"] == "hold"].groupby(["case_id", "reason_code"])["period"].min()
+    held = held.assign(held_since=pd.MultiIndex.from_frame(held[["case_id", "reason_code"]]).map(since.to_dict()))
+
+    root = output.root
+    files = organisation_files(month, this_month, household_members)
+    files["individuals.csv"] = individuals_file(month, this_month, household_members)
+    from pathlib import Path
+
+    replace_folder(Path(root) / "payouts" / month, files)
+    replace_file(Path(root) / "holds" / f"{month}.csv", holds_file(month, held))
+    paid = this_month[this_month["kind"] != "hold"]
+    context.add_output_metadata({
+        "payout_date": payout_date(month).isoformat(),
+        "entries_booked_now": len(entries),
+        "organisation_files": len(files) - 1,
+        "paid_kr": int(paid.loc[paid["amount_ore"] > 0, "amount_ore"].sum() // 100),
+        "recovered_kr": int(-paid.loc[paid["amount_ore"] < 0, "amount_ore"].sum() // 100),
+        "held_cases": len(held),
+        "payout_folder": dg.MetadataValue.path(str(Path(root) / "payouts" / month)),
+    })
+    return this_month
