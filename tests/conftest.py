@@ -66,18 +66,25 @@ def postgres_schema():
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
-def materialize_month(landing: Path, warehouse_url: str, selection=None, month: str = SAMPLE_MONTH):
+def materialize_month(landing: Path, warehouse_url: str, selection=None, month: str = SAMPLE_MONTH,
+                      extra_resources: dict | None = None):
     """Materialise the month's assets in process against a given landing folder and warehouse."""
     import dagster as dg
 
     from orchestration.definitions import ALL_ASSETS
-    from orchestration.resources import LandingFolder
+    from orchestration.resources import LandingFolder, OutputFolder, PaymentLedger
     from orchestration.warehouse import WarehouseIOManager
 
     return dg.materialize(
         ALL_ASSETS,
         partition_key=month,
         selection=selection,
-        resources={"landing": LandingFolder(root=str(landing)), "io_manager": WarehouseIOManager(url=warehouse_url)},
+        resources={
+            "landing": LandingFolder(root=str(landing)),
+            "io_manager": WarehouseIOManager(url=warehouse_url),
+            "ledger": PaymentLedger(url=warehouse_url),
+            "output": OutputFolder(root=str(landing.parent / "out")),
+            **(extra_resources or {}),
+        },
         raise_on_error=False,
     )
