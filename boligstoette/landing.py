@@ -105,11 +105,14 @@ class Landing:
         return contracts.read_csv(previous.path, contracts.REGISTER), previous
 
     def read_change_notifications(self, month: str) -> pd.DataFrame:
-        """Notifications registered between the previous snapshot and the one in force: after the end
-        of the previous snapshot's day, up to the end of the current snapshot's day (Copenhagen).
+        """Notifications the two snapshots should differ by: registered from the start of the
+        previous snapshot's day up to the end of the current snapshot's day (Copenhagen).
 
-        These are the changes the two snapshots should differ by. Every file is read (a notification
-        may arrive late, in a later file), duplicates by event_id dropped, ordered by registered_at.
+        A snapshot dated D shows the register as D began (a night extract): a change registered
+        during D shows in the next one. The end is a day wider than that, harmlessly: a
+        notification whose values the snapshot already shows reconciles. Every file is read (a
+        notification may arrive late, in a later file), duplicates by event_id dropped, ordered
+        by registered_at.
         """
         current, previous = self.register_snapshots(month)
         files = self._deliveries("register_changes", r"changes_(\d{8}T\d{6})\.jsonl")
@@ -119,7 +122,7 @@ class Landing:
         )
         window = events["registered_at"] <= end_of_day(current.day)
         if previous is not None:
-            window &= events["registered_at"] > end_of_day(previous.day)
+            window &= events["registered_at"] > end_of_day(previous.day - timedelta(days=1))
         events = events[window].sort_values(["registered_at", "event_id"], kind="stable")
         return events.drop_duplicates("event_id", keep="first").reset_index(drop=True)
 

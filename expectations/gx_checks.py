@@ -510,11 +510,27 @@ def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None)
     index = site_dir / "index.html"
     if not index.is_file():
         raise RuntimeError(f"Great Expectations did not write {index}")
+    _add_static_page_list(index, site_dir)
     leaked = [p for p in site_dir.rglob("*") if p.suffix in (".html", ".json", ".js") and _CPR_ANYWHERE.search(
         p.read_text(encoding="utf-8", errors="replace"))]
     if leaked:
         raise RuntimeError(f"Data Docs site contains CPR-shaped text in {len(leaked)} file(s), e.g. {leaked[0].name}")
     return index
+
+
+def _add_static_page_list(index: Path, site_dir: Path) -> None:
+    """GX's index builds its tables with scripts from public CDNs; without network access it shows
+    nothing. Append a plain list of this run's pages so the site is usable offline too."""
+    import html
+
+    pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.glob("validations/**/*.html"))
+    pages += sorted(p.relative_to(site_dir).as_posix() for p in site_dir.glob("expectations/**/*.html"))
+    items = "".join(f'<li><a href="{html.escape(p)}">{html.escape(p)}</a></li>' for p in pages)
+    block = f'<div id="run-pages" style="margin:1em"><h4>Pages of this run</h4><ul>{items}</ul></div>'
+    text = index.read_text(encoding="utf-8")
+    if 'id="run-pages"' not in text:
+        text = text.replace("</body>", block + "</body>", 1) if "</body>" in text else text + block
+        index.write_text(text, encoding="utf-8")
 
 
 # --- Dagster ---------------------------------------------------------------------------------

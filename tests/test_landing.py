@@ -40,8 +40,8 @@ def test_change_notifications_window_dedup_and_order(landing):
     events = lands.read_change_notifications("2026-12")
     assert events["event_id"].is_unique
     assert events["registered_at"].is_monotonic_increasing
-    # between the previous snapshot (2026-10-15) and the one in force (2026-11-15)
-    assert (events["registered_at"] > end_of_day(date(2026, 10, 15))).all()
+    # from the start of the previous snapshot's day (2026-10-15) to the end of the current one's (2026-11-15)
+    assert (events["registered_at"] > end_of_day(date(2026, 10, 14))).all()
     assert (events["registered_at"] <= end_of_day(date(2026, 11, 15))).all()
     # the same event delivered again in a later file, and one arriving late, out of order
     first = json.loads((landing / "register_changes").glob("*.jsonl").__next__().read_text().splitlines()[0])

@@ -1,0 +1,13 @@
+"""`python -m boligstoette.quality`: regenerate expectations/suites/register_<scope>.json from the
+catalogue and print the checks table for docs/quality.md (tests fail until both are in step)."""
+
+from boligstoette.quality.checks import checks_table, reasons_table
+from boligstoette.quality.suites import write_suites
+from expectations import SUITES_DIR
+
+for path in write_suites(SUITES_DIR):
+    print(f"wrote {path}")
+print()
+print(checks_table())
+print()
+print(reasons_table())
