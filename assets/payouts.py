@@ -13,7 +13,7 @@ from boligstoette.matching import codes
 from boligstoette.payouts import book, holds_file, individuals_file, organisation_files, payout_date, replace_file, \
     replace_folder
 from boligstoette.rules import calculate
-from orchestration.resources import OutputFolder, PaymentLedger
+from orchestration.resources import OutputFolder, AgencyDatabase
 
 # Eligibility failures a case worker can clear (the case waits); the others are no payout at all.
 HOLD_CODES = (*codes.MATCH_HOLD_CODES, codes.INCOME_CONSENT_MISSING, codes.JOINT_LIABILITY_MISSING,
@@ -29,7 +29,7 @@ def _first_code(reason_codes: pd.Series) -> pd.Series:
 @dg.asset(partitions_def=benefit_month, group_name="payouts")
 def provisional_allowances(
     context: dg.AssetExecutionContext,
-    ledger: PaymentLedger,
+    database: AgencyDatabase,
     matched_tenants: pd.DataFrame,
     case_eligibility: pd.DataFrame,
     applications: pd.DataFrame,
@@ -38,16 +38,18 @@ def provisional_allowances(
     household_members: pd.DataFrame,
     eindkomst: pd.DataFrame,
     tax_assessments: pd.DataFrame,
+    register_quality: pd.DataFrame,
+    tenant_review_queue: pd.DataFrame,
 ) -> pd.DataFrame:
     """Each case's benefit for the month from provisional income (status computed), or why not
-    (held: waits for a case worker; no_payout: not eligible this month)."""
+    (held: waits for a case worker or a corrected register delivery; no_payout: not eligible)."""
     month = context.partition_key
     cases = case_eligibility.merge(matched_tenants[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
     cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
     first_code = _first_code(cases["reason_codes"])
     eligible = cases[cases["eligible"]]
 
-    earlier = ledger.read()
+    earlier = database.ledger()
     seen = set(earlier.loc[earlier["period"] < month, "case_id"])
     first_computation = pd.Series(~eligible["case_id"].isin(seen).to_numpy(), index=eligible["case_id"].to_numpy())
     rows, problems = calc_rows(month, eligible[["case_id", "lease_id"]], register_snapshot, previous_register_snapshot,
@@ -64,6 +66,10 @@ def provisional_allowances(
                                       "held", "no_payout")
     frame = pd.concat([computed, not_computed], ignore_index=True)
     frame = frame.merge(cases[["case_id", "lease_id", "org_id", "unit_id", "payee"]], on="case_id", how="left")
+    detail = tenant_review_queue.drop_duplicates("case_id").set_index("case_id")["detail"]
+    matching = frame["reason_code"].isin(codes.MATCH_HOLD_CODES)
+    frame.loc[matching, "detail"] = frame.loc[matching, "case_id"].map(detail)
+    frame = _hold_on_register_errors(frame, register_quality)
     for column in ("annual_benefit", "monthly_benefit"):
         frame[column] = frame[column].fillna(0).astype("int64")
     for column in ("housing_expense_ore", "eligible_expense_ore", "income_basis_ore", "formula_amount_ore"):
@@ -80,6 +86,23 @@ def provisional_allowances(
         "binding_limit": dg.MetadataValue.json(
             frame.loc[frame["status"] == "computed", "binding_limit"].value_counts().sort_index().to_dict()),
     })
+    return frame
+
+
+def _hold_on_register_errors(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """A computed case is held when its organisation or its lease (or the lease's unit) has a
+    finding that holds it; the finding's code is the hold's reason (README, data-quality checks)."""
+    org = findings[findings["holds"] == "organisation"].drop_duplicates("org_id").set_index("org_id")
+    lease = findings[findings["holds"] == "lease"]
+    by_lease = lease.dropna(subset=["lease_id"]).drop_duplicates("lease_id").set_index("lease_id")
+    by_unit = lease.dropna(subset=["unit_id"]).drop_duplicates("unit_id").set_index("unit_id")
+    computed = frame["status"] == "computed"
+    for keys, table in ((frame["org_id"], org), (frame["lease_id"], by_lease), (frame["unit_id"], by_unit)):
+        hit = computed & keys.isin(table.index)
+        frame.loc[hit, "reason_code"] = keys[hit].map(table["code"])
+        frame.loc[hit, "detail"] = keys[hit].map(table["detail"])
+        frame.loc[hit, "status"] = "held"
+        computed &= ~hit
     return frame
 
 
@@ -111,16 +134,21 @@ def _missed_months(month: str, ledger: pd.DataFrame, due_now: pd.DataFrame) -> p
 @dg.asset(partitions_def=benefit_month, group_name="payouts")
 def payouts(
     context: dg.AssetExecutionContext,
-    ledger: PaymentLedger,
+    database: AgencyDatabase,
     output: OutputFolder,
     provisional_allowances: pd.DataFrame,
     household_members: pd.DataFrame,
     register_snapshot: pd.DataFrame,
+    register_quality: pd.DataFrame,
 ) -> pd.DataFrame:
     """Books the month in the ledger (only what differs from what it already holds) and writes
     out/payouts/YYYY-MM/ (a file per organisation, individuals.csv) and out/holds/YYYY-MM.csv.
     The value is every ledger entry booked by this month's runs."""
     month = context.partition_key
+    stopping = register_quality[register_quality["holds"] == "month"]
+    if len(stopping):  # the blocking check stops this in the same run; this guards a run of payouts alone
+        raise dg.Failure(f"no payout for {month}: the register delivery has month-level errors "
+                         f"({', '.join(sorted(stopping['code'].unique()))})")
     alloc = provisional_allowances
     computed = alloc[alloc["status"] == "computed"]
     due_now = computed[["case_id", "lease_id", "org_id", "unit_id", "payee"]].assign(
@@ -128,11 +156,11 @@ def payouts(
     held = alloc[alloc["status"] == "held"]
     holds_now = held[["case_id", "lease_id", "org_id", "unit_id", "payee", "reason_code"]].assign(period=month, amount_ore=0)
 
-    before = ledger.read()
+    before = database.ledger()
     due = pd.concat([due_now, _missed_months(month, before, due_now)], ignore_index=True)
     due = pd.concat([due, _recoveries(month, before, register_snapshot, due)], ignore_index=True)
     entries = book(month, due, holds_now, before)
-    ledger.append(entries)
+    database.append_to_ledger(entries)
 
     booked = pd.concat([before, entries], ignore_index=True)
     this_month = booked[booked["run_month"] == month].sort_values("entry_id").reset_index(drop=True)

@@ -19,21 +19,30 @@ class LandingFolder(dg.ConfigurableResource):
         return Landing(self.root, self.cutoff_day)
 
 
-class PaymentLedger(dg.ConfigurableResource):
-    """The append-only payment ledger, in the same database as the assets."""
+class AgencyDatabase(dg.ConfigurableResource):
+    """The asset database, for what the IO manager does not do: the append-only payment ledger,
+    and reading an earlier partition (what an organisation was already told, and since when)."""
 
     url: str
     schema_name: str | None = None
 
-    def read(self):
+    def _warehouse(self) -> Warehouse:
+        return Warehouse(self.url, self.schema_name)
+
+    def ledger(self):
         from boligstoette.payouts import empty_ledger
 
-        stored = Warehouse(self.url, self.schema_name).read_table(LEDGER_TABLE)
+        stored = self._warehouse().read_table(LEDGER_TABLE)
         return empty_ledger() if stored is None else stored
 
-    def append(self, entries) -> None:
+    def append_to_ledger(self, entries) -> None:
         if len(entries):
-            Warehouse(self.url, self.schema_name).append(LEDGER_TABLE, entries, unique="entry_id")
+            self._warehouse().append(LEDGER_TABLE, entries, unique="entry_id")
+
+    def partition(self, table: str, key: str):
+        """A stored partition, or None when it was never materialised."""
+        warehouse = self._warehouse()
+        return warehouse.read_partitions(table, [key]) if key in warehouse.partition_keys(table) else None
 
 
 class OutputFolder(dg.ConfigurableResource):
@@ -47,6 +56,6 @@ def resources_from_env() -> dict:
     return {
         "landing": LandingFolder(root=str(settings.landing), cutoff_day=settings.cutoff_day),
         "io_manager": WarehouseIOManager(url=settings.warehouse_url, schema_name=settings.warehouse_schema),
-        "ledger": PaymentLedger(url=settings.warehouse_url, schema_name=settings.warehouse_schema),
+        "database": AgencyDatabase(url=settings.warehouse_url, schema_name=settings.warehouse_schema),
         "output": OutputFolder(root=str(settings.out)),
     }

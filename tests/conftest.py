@@ -72,7 +72,7 @@ def materialize_month(landing: Path, warehouse_url: str, selection=None, month: 
     import dagster as dg
 
     from orchestration.definitions import ALL_ASSETS
-    from orchestration.resources import LandingFolder, OutputFolder, PaymentLedger
+    from orchestration.resources import LandingFolder, OutputFolder, AgencyDatabase
     from orchestration.warehouse import WarehouseIOManager
 
     return dg.materialize(
@@ -82,7 +82,7 @@ def materialize_month(landing: Path, warehouse_url: str, selection=None, month: 
         resources={
             "landing": LandingFolder(root=str(landing)),
             "io_manager": WarehouseIOManager(url=warehouse_url),
-            "ledger": PaymentLedger(url=warehouse_url),
+            "database": AgencyDatabase(url=warehouse_url),
             "output": OutputFolder(root=str(landing.parent / "out")),
             **(extra_resources or {}),
         },

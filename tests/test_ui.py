@@ -15,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ASSETS = ["applications", "bbr_units", "case_eligibility", "eindkomst", "household_members", "matched_tenants",
-          "payouts", "previous_register_snapshot", "provisional_allowances", "register_changes", "register_snapshot", "tax_assessments",
+          "organisation_error_lists", "payouts", "previous_register_snapshot", "provisional_allowances", "register_changes", "register_quality", "register_snapshot", "tax_assessments",
           "tenant_review_queue"]
 
 
