@@ -86,6 +86,9 @@ def main(args: argparse.Namespace) -> int:
     print(f"benefit month {args.month}: run {run_id} {'succeeded' if result.success else 'FAILED'} "
           f"in {time.monotonic() - started:.1f} s")
     print(f"  materialised: {', '.join(sorted(materialised)) or 'nothing'}")
+    durations = [(e.step_key, e.event_specific_data.duration_ms / 1000) for e in result.all_events
+                 if e.event_type_value == "STEP_SUCCESS"]
+    print("  step seconds: " + ", ".join(f"{step} {seconds:.1f}" for step, seconds in durations))
     if failed_checks:
         print(f"  failed checks: {', '.join(failed_checks)}")
     for message in step_failures(result):

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from boligstoette.landing import Landing
+from boligstoette.privacy import FULL_CPR, cpr_leaks
 from orchestration.warehouse import Warehouse
 from tests.conftest import REPO, SAMPLE_MONTH, boligstoette
 
@@ -30,6 +31,7 @@ def _run_month(landing, tmp_path, env):
     run_id = re.search(r"run ([0-9a-f-]{36}) succeeded", proc.stdout)
     assert run_id, proc.stdout
     assert "outputs:" in proc.stdout
+    assert not FULL_CPR.search((proc.stdout + proc.stderr).encode()), "a CPR number reached the log"
     return run_id.group(1)
 
 
@@ -48,6 +50,14 @@ def test_run_on_embedded_default_generates_a_sample_when_no_landing_is_given(tmp
 
     generated = tmp_path / "out" / "sample-landing"
     assert (generated / "register").is_dir()
+    out = tmp_path / "out"
+    assert list((out / "payouts" / SAMPLE_MONTH).glob("org_*.csv")) and (out / "holds" / f"{SAMPLE_MONTH}.csv").exists()
+    # no full CPR in anything an organisation gets, in the Dagster instance (event logs, metadata)
+    # or in the Data Docs; only the internal NemKonto file and the agency's own database hold them
+    leaks = cpr_leaks([out / "payouts", out / "holds", out / "register_errors", out / "data_docs", home],
+                      allowed={out / "payouts" / SAMPLE_MONTH / "individuals.csv"})
+    assert leaks == {}
+    assert cpr_leaks([out / "payouts" / SAMPLE_MONTH / "individuals.csv"]), "the scanner must see real CPRs"
     _assert_stored_equals_landing(Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}"), generated)
     with sa.create_engine(f"sqlite:///{home / 'history' / 'runs.db'}").connect() as conn:
         status = conn.execute(sa.text("SELECT status FROM runs WHERE run_id = :r"), {"r": run_id}).scalar_one()
