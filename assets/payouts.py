@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from assets.partitions import benefit_month
-from boligstoette.allowance import calc_rows, month_bounds
+from boligstoette.allowance import calc_rows
 from boligstoette.matching import codes
 from boligstoette.payouts import book, holds_file, individuals_file, organisation_files, payout_date, replace_file, \
     replace_folder

@@ -18,33 +18,14 @@ Decisions where the contract leaves room (README, 'Provisional allowances'):
 import numpy as np
 import pandas as pd
 
+from boligstoette.eligibility import members_in_force
+from boligstoette.landing import month_start
 from boligstoette.rules.csvio import money_strings
 
 PROVISIONAL_INCOME_MONTHS = 3
 ONE_OFF_INCOME_TYPES = ("ferietillaeg",)
 BOLIGYDELSE_PENSIONS = ("folkepension", "foertidspension_foer_2003")
 DISABILITY_OR_SENIOR = ("foertidspension_efter_2003", "foertidspension_foer_2003", "seniorpension")
-
-
-def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    first = pd.Timestamp(f"{month}-01")
-    return first, first + pd.offsets.MonthEnd(0)
-
-
-def _age_on(birth: pd.Series, day: pd.Timestamp) -> np.ndarray:
-    years = day.year - birth.dt.year
-    before_birthday = (birth.dt.month > day.month) | ((birth.dt.month == day.month) & (birth.dt.day > day.day))
-    return (years - before_birthday.astype(int)).to_numpy()
-
-
-def members_in_force(members: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Members on the first day of the month, with their age that day and whether they are a child."""
-    first, _ = month_bounds(month)
-    in_force = (members["member_from"] <= first) & (members["member_to"].isna() | (members["member_to"] >= first))
-    out = members[in_force].copy()
-    out["age"] = _age_on(out["birth_date"], first)
-    out["child"] = out["age"] < 18
-    return out
 
 
 def provisional_annual_income(eindkomst: pd.DataFrame, adults_cpr: pd.Series) -> pd.Series:
@@ -79,7 +60,7 @@ def calc_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """calc.md rows (text, as the CLI reads them) for `cases` (columns case_id, lease_id), and the
     cases that cannot be computed this month with a reason (case_id, reason_code, detail)."""
-    first, _ = month_bounds(month)
+    first = pd.Timestamp(month_start(month))
     year = first.year
     lease = register.drop_duplicates("lease_id").set_index("lease_id")
     rows = cases[["case_id", "lease_id"]].merge(lease, left_on="lease_id", right_index=True, how="left")
@@ -99,12 +80,15 @@ def calc_rows(
                                       "detail": "the registered rent starts after the month and no earlier rent is known"}))
 
     people = members_in_force(members[members["case_id"].isin(rows["case_id"])], month)
+    people["child"] = people["age"] < 18  # calc.md: children are the members under 18 that day
     adults = people[~people["child"]]
+    people["boligydelse"] = people["pension"].isin(BOLIGYDELSE_PENSIONS)
+    people["disability_or_senior_pension"] = people["pension"].isin(DISABILITY_OR_SENIOR)
     per_case = people.groupby("case_id").agg(
         persons=("cpr", "size"),
         children=("child", "sum"),
-        boligydelse=("pension", lambda p: p.isin(BOLIGYDELSE_PENSIONS).any()),
-        disability_or_senior_pension=("pension", lambda p: p.isin(DISABILITY_OR_SENIOR).any()),
+        boligydelse=("boligydelse", "any"),
+        disability_or_senior_pension=("disability_or_senior_pension", "any"),
         mobility=("mobility_impaired", "any"),
         round_the_clock_help=("round_the_clock_help", "any"),
     )
@@ -132,7 +116,8 @@ def calc_rows(
         "year": str(year),
         "benefit": np.where(rows["boligydelse"].astype(bool), "boligydelse", "boligsikring"),
         "rent_monthly": money_strings(rent.to_numpy(dtype=np.int64)).to_pandas(),
-        "area_m2": rows["area_m2"].map(lambda a: f"{a:.2f}"),
+        # areas are read from at most 2 decimals: rounding to hundredths gives the delivered value back
+        "area_m2": money_strings(np.round(rows["area_m2"].to_numpy() * 100).astype(np.int64)).to_pandas(),
         "persons": rows["persons"].astype(int).astype(str),
         "children": rows["children"].astype(int).astype(str),
         "young_couple": flag((rows["n"] == 2) & rows["young"].astype(bool)),
