@@ -9,7 +9,7 @@ import pandas as pd
 
 from assets.partitions import benefit_month
 from boligstoette.landing import add_months
-from boligstoette.payouts import replace_folder
+from boligstoette.payouts import replace_folder, staging_folder, swap_in
 from boligstoette.quality import SCOPES, QualityThresholds, assess_register, organisation_error_list
 from expectations.gx_checks import build_data_docs, to_asset_check_result, validate_register_findings
 from orchestration.resources import AgencyDatabase, OutputFolder
@@ -66,8 +66,11 @@ def register_quality(
     thresholds = QualityThresholds(**config.model_dump())
     findings = assess_register(register_snapshot, previous_register_snapshot, bbr_units, register_changes, thresholds)
     outcomes = validate_register_findings(findings)
-    docs = build_data_docs(outcomes, Path(output.root) / "data_docs" / context.partition_key,
-                           run_name=f"register {context.partition_key}")
+    site = Path(output.root) / "data_docs" / context.partition_key
+    staging = staging_folder(site)  # one fresh site per run, swapped in whole
+    build_data_docs(outcomes, staging, run_name=f"register {context.partition_key}")
+    swap_in(staging, site)
+    docs = site / "index.html"
     frame = findings.findings.reset_index(drop=True)
     return dg.MaterializeResult(
         value=frame,

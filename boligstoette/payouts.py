@@ -146,12 +146,22 @@ def holds_file(month: str, holds: pd.DataFrame) -> bytes:
     }))
 
 
+def staging_folder(target: Path) -> Path:
+    """An empty folder beside `target` to build its next version in (see `swap_in`)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+
+
 def replace_folder(target: Path, files: dict[str, bytes]) -> None:
     """Write a folder of files so that it appears whole or not at all, replacing an older one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = staging_folder(target)
     for name, data in files.items():
         (staging / name).write_bytes(data)
+    swap_in(staging, target)
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace `target` by the fully written `staging` folder with renames only."""
     old = target.with_name(f".{target.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
