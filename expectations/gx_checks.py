@@ -558,9 +558,18 @@ def to_asset_check_result(
         description = f"{outcome.suite_name}: all {outcome.evaluated_expectations} expectations passed on {outcome.rows} rows"
     else:
         critical = sum(f["severity"] == "critical" for f in outcome.failures)
+        # what failed and where, readable on the check's page without opening the JSON; keys are
+        # never personal data (validate_frame refuses a personal key column)
+        what = "; ".join(
+            f"{f.get('code') or f['expectation']}"
+            + (f" on {f['column']}" if f.get("column") else "")
+            + (f": {f['unexpected_count']} rows" if f.get("unexpected_count") is not None else "")
+            + (f", e.g. {', '.join(map(str, f['keys'][:3]))}" if f.get("keys") else "")
+            for f in outcome.failures[:3]
+        )
         description = (
             f"{outcome.suite_name}: {len(outcome.failures)} of {outcome.evaluated_expectations} expectations "
-            f"failed ({critical} critical) on {outcome.rows} rows"
+            f"failed ({critical} critical) on {outcome.rows} rows. {what}"
         )
     return dg.AssetCheckResult(
         passed=bool(outcome.passed),
