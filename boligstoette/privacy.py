@@ -1,10 +1,15 @@
 """Where a CPR number must never appear: logs, Dagster event metadata, files for housing
-organisations. `cpr_leaks` scans files for full CPR numbers (a masked `DDMMYY-0000` is allowed)."""
+organisations. `cpr_leaks` scans files for full CPR numbers (a masked `DDMMYY-0000` is allowed).
+
+The pattern is anything written like a CPR (six digits, hyphen, four) standing alone: not inside a longer run of letters,
+digits or hyphens, so a UUID such as `0a120190-1234-...` (run ids, GX page ids) is not one.
+"""
 
 import re
 from pathlib import Path
 
-FULL_CPR = re.compile(rb"(?<!\d)[0-3]\d[01]\d\d\d-(?!0000)\d{4}(?!\d)")
+FULL_CPR_PATTERN = r"(?<![0-9A-Za-z-])\d{6}-(?!0000)\d{4}(?![0-9A-Za-z-])"
+FULL_CPR = re.compile(FULL_CPR_PATTERN.encode())
 
 
 def cpr_leaks(paths: list[Path], allowed: set[Path] = frozenset()) -> dict[str, int]:
