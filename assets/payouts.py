@@ -57,9 +57,12 @@ def provisional_allowances(
     result = calculate(rows)
     computed = rows.drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)]).assign(status="computed", reason_code="",
                                                                                         detail="")
+    not_eligible = first_code[~cases["eligible"]]
     not_computed = pd.concat([
         cases.loc[~cases["eligible"], ["case_id"]].assign(
-            reason_code=first_code[~cases["eligible"]].to_numpy(), detail=cases.loc[~cases["eligible"], "reason_codes"]),
+            reason_code=not_eligible.to_numpy(),
+            detail=not_eligible.map({code: meaning for code, (meaning, _) in codes.DESCRIPTIONS.items()})
+            .fillna("").to_numpy()),
         problems,
     ], ignore_index=True)
     not_computed["status"] = np.where(not_computed["reason_code"].isin(HOLD_CODES + ("RENT_NOT_KNOWN", "NO_MEMBERS_IN_FORCE")),
