@@ -3,6 +3,8 @@
 Every amount goes through the `boligstoette calc` row (boligstoette.allowance), every krone paid,
 recovered or held through the append-only ledger (boligstoette.payouts)."""
 
+from pathlib import Path
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -173,8 +175,6 @@ def payouts(
     root = output.root
     files = organisation_files(month, this_month, household_members)
     files["individuals.csv"] = individuals_file(month, this_month, household_members)
-    from pathlib import Path
-
     replace_folder(Path(root) / "payouts" / month, files)
     replace_file(Path(root) / "holds" / f"{month}.csv", holds_file(month, held))
     paid = this_month[this_month["kind"] != "hold"]
