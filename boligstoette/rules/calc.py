@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import expense, formula, income, limits
+from .csvio import money_strings
 from .limits import BINDING_NAMES
 from .parse import parse_households
 from .rates import RateBook, RowRates, default_rate_book
@@ -134,10 +135,8 @@ def calculate(households: pd.DataFrame, book: RateBook | None = None) -> pd.Data
 
 
 def format_ore(ore) -> np.ndarray:
-    """Exact øre → '1234.50' strings (object array). For small frames; the CLI has a fast path."""
-    ore = np.asarray(ore, dtype=np.int64)
-    return np.array([f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}" for v in ore.tolist()],
-                    dtype=object)
+    """Exact øre → '1234.50' strings (object array)."""
+    return money_strings(ore).to_numpy(zero_copy_only=False)
 
 
 def to_contract_frame(result: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from boligstoette.rules.csvio import money_strings
+
 DAY = np.timedelta64(1, "D")
 NAT = np.datetime64("NaT", "D")
 
@@ -82,14 +84,9 @@ def copenhagen_offset(local: np.ndarray) -> np.ndarray:
 # --- text formats ----------------------------------------------------------------------------------
 
 def fmt_money(ore: np.ndarray) -> np.ndarray:
-    """Integer øre -> 'kroner.øre' with exactly two decimals, never through a binary float."""
-    ore = np.asarray(ore, dtype=np.int64)
-    neg = ore < 0
-    a = np.abs(ore)
-    kr = (a // 100).astype(str)
-    frac = np.strings.zfill((a % 100).astype(str), 2)
-    out = np.strings.add(np.strings.add(kr, "."), frac)
-    return np.where(neg, np.strings.add("-", out), out)
+    """Integer øre -> 'kroner.øre' with exactly two decimals, never through a binary float: the
+    formatter the calc CLI writes with, so sample files and outputs spell money the same way."""
+    return np.asarray(money_strings(ore).to_numpy(zero_copy_only=False), dtype=str)
 
 
 def fmt_tenths(tenths: np.ndarray) -> np.ndarray:
