@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from boligstoette.rules.parse import parse_decimal_strings
 
 PAYMENT = ("i_husleje", "aconto_forsyning", "aconto_boligorganisation", "egen_afregning")
 HEATING_TYPES = ("fjernvarme", "naturgas", "olie", "el", "varmepumpe", "fast_braendsel", "andet")
@@ -281,14 +284,12 @@ def _first_bad(path: Path, column: Column, bad: np.ndarray, raw: pd.Series, why:
 
 
 def _parse_money(raw: pd.Series) -> np.ndarray:
-    """'1234.5' -> 123450 øre, exactly, from the text."""
-    if raw.empty:
-        return np.zeros(0, dtype=np.int64)
-    parts = raw.str.partition(".")
-    kroner = parts[0].astype("int64").to_numpy()
-    frac = parts[2].str.ljust(2, "0").replace("", "00").astype("int64").to_numpy()
-    negative = raw.str.startswith("-").to_numpy()
-    return kroner * 100 + np.where(negative, -frac, frac)
+    """'1234.5' -> 123450 øre, exactly, from the text (the rules' own exact parser)."""
+    ore, bad, _ = parse_decimal_strings(pa.array(raw.to_numpy(dtype=object), type=pa.string()), scale=2,
+                                        allow_negative=True)
+    if bad.any():  # the contract's pattern was checked first; disagreeing parsers are a bug, not data
+        raise AssertionError("money parsers disagree")
+    return ore
 
 
 def _convert(path: Path, column: Column, raw: pd.Series) -> pd.Series:
