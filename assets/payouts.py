@@ -12,10 +12,17 @@ import pandas as pd
 from assets.partitions import benefit_month
 from boligstoette.allowance import calc_rows
 from boligstoette.matching import codes
-from boligstoette.payouts import book, holds_file, individuals_file, organisation_files, payout_date, replace_file, \
-    replace_folder
+from boligstoette.payouts import (
+    book,
+    holds_file,
+    individuals_file,
+    organisation_files,
+    payout_date,
+    replace_file,
+    replace_folder,
+)
 from boligstoette.rules import calculate
-from orchestration.resources import OutputFolder, AgencyDatabase
+from orchestration.resources import AgencyDatabase, OutputFolder
 
 # Eligibility failures a case worker can clear (the case waits); the others are no payout at all.
 HOLD_CODES = (*codes.MATCH_HOLD_CODES, codes.INCOME_CONSENT_MISSING, codes.JOINT_LIABILITY_MISSING,

@@ -29,7 +29,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -491,7 +491,7 @@ def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None)
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
-    run_time = datetime.now(timezone.utc)
+    run_time = datetime.now(UTC)
     run_id = RunIdentifier(run_name=run_name or run_time.strftime("%Y%m%dT%H%M%SZ"), run_time=run_time)
     added = set()
     for result in results:

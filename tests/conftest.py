@@ -72,7 +72,7 @@ def materialize_month(landing: Path, warehouse_url: str, selection=None, month: 
     import dagster as dg
 
     from orchestration.definitions import ALL_ASSETS
-    from orchestration.resources import LandingFolder, OutputFolder, AgencyDatabase
+    from orchestration.resources import AgencyDatabase, LandingFolder, OutputFolder
     from orchestration.warehouse import WarehouseIOManager
 
     return dg.materialize(

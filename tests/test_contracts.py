@@ -19,7 +19,7 @@ def _read(tmp_path, text, contract=contracts.EINDKOMST):
 
 
 def test_money_is_parsed_exactly_to_ore(tmp_path):
-    rows = ["010190-1234;2026-11;loen;{};2026-12-10T08:00:00+01:00".format(a)
+    rows = [f"010190-1234;2026-11;loen;{a};2026-12-10T08:00:00+01:00"
             for a in ("0.1", "0.10", "12345.67", "-12.05", "7", "0.07", "999999999.99")]
     frame = _read(tmp_path, "\n".join([HEADER, *rows]) + "\n")
     assert frame["amount_ore"].tolist() == [10, 10, 1234567, -1205, 700, 7, 99999999999]

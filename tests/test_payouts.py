@@ -103,7 +103,7 @@ def month_run(tmp_path):
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
 
     def run(landing: Path, month: str = MONTH):
-        from orchestration.resources import OutputFolder, AgencyDatabase
+        from orchestration.resources import AgencyDatabase, OutputFolder
 
         return materialize_month(landing, url, month=month,
                                  extra_resources={"database": AgencyDatabase(url=url), "output": OutputFolder(root=str(out))})

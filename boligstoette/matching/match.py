@@ -130,7 +130,7 @@ class _Register:
         self._last = np.datetime64(last.date(), "D").astype(np.int64)
         self._name_key = np.full(self.n, None, dtype=object)
 
-    def subset(self, rows: np.ndarray) -> "_Register":
+    def subset(self, rows: np.ndarray) -> _Register:
         sub = _Register.__new__(_Register)
         sub.frame = self.frame.iloc[rows].reset_index(drop=True)
         sub.n = len(sub.frame)

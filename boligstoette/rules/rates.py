@@ -174,7 +174,7 @@ class RateBook:
         years = np.asarray(years, dtype=np.int64)
         return np.isin(years, np.asarray(self.years, dtype=np.int64))
 
-    def row_rates(self, years: np.ndarray, benefit_codes: np.ndarray) -> "RowRates":
+    def row_rates(self, years: np.ndarray, benefit_codes: np.ndarray) -> RowRates:
         return RowRates(self, np.asarray(years, dtype=np.int64), np.asarray(benefit_codes, dtype=np.int64))
 
 

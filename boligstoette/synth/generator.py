@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from boligstoette.synth import fmt
+from boligstoette.synth import fmt, writer
 from boligstoette.synth.cases import apply_misspellings, build_cases
 from boligstoette.synth.config import INJECT_KINDS, Calendar, SynthConfig
 from boligstoette.synth.errors import inject
 from boligstoette.synth.income import write_income
 from boligstoette.synth.people import People
 from boligstoette.synth.register import build_register
-from boligstoette.synth import writer
 
 LANDING_FOLDERS = ("register", "register_changes", "bbr", "cases", "income", "rent_relief", "_truth")
 

@@ -8,14 +8,21 @@ personal_income is the exact sum of the person's monthly amounts of that year.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from boligstoette.synth import fmt
-from boligstoette.synth.cases import (FOLKEPENSION, FP_AFTER_2003, FP_BEFORE_2003, NO_PENSION, ROLES,
-                                      SENIORPENSION, Cases)
+from boligstoette.synth.cases import (
+    FOLKEPENSION,
+    FP_AFTER_2003,
+    FP_BEFORE_2003,
+    NO_PENSION,
+    ROLES,
+    SENIORPENSION,
+    Cases,
+)
 from boligstoette.synth.config import Calendar
 from boligstoette.synth.people import People
 from boligstoette.synth.writer_utils import write_csv

@@ -12,7 +12,7 @@ ALL = set(codes.ELIGIBILITY_ORDER)
 
 def test_every_code_is_described_and_documented():
     text = DOC.read_text(encoding="utf-8")
-    assert ALL == set(codes.DESCRIPTIONS)
+    assert set(codes.DESCRIPTIONS) == ALL
     for code in ALL:
         assert f"| `{code}` |" in text, code
 

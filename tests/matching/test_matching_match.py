@@ -6,9 +6,10 @@ import json
 
 import pandas as pd
 import pytest
-from matching_kit import BAD_CPR, CPR, OTHER_CPR, MONTH, assert_no_cpr, one, queue, run
+from matching_kit import BAD_CPR, CPR, MONTH, OTHER_CPR, assert_no_cpr, one, queue, run
 
 from boligstoette.matching import MATCH_COLUMNS, QUEUE_COLUMNS, codes
+
 
 def test_output_shape(kit):
     r = run(kit, [{"tenant_cpr": CPR}])

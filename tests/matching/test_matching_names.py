@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from boligstoette.matching.names import (
-    MATCH_FLOOR, _screen, compare, compare_many, normalise_address, normalise_name, normalise_names,
+    MATCH_FLOOR,
+    _screen,
+    compare,
+    compare_many,
+    normalise_address,
+    normalise_name,
+    normalise_names,
 )
 from boligstoette.synth import names as synth_names
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -20,7 +20,7 @@ RATES_DIR = Path(__file__).resolve().parents[2] / "boligstoette" / "rules" / "ra
 HALF = Fraction(1, 2)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rates(year: int, benefit: str) -> dict[str, Fraction]:
     doc = yaml.safe_load((RATES_DIR / f"boligstoette_{year}.yaml").read_text(encoding="utf-8"))
     return {k: Fraction(str(e["value"])) for k, e in doc["benefits"][benefit].items()}

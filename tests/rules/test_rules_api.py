@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from rules_helpers import frame
 
 from boligstoette.rules import InputError, Step, calculate, explain_household, explain_rows, render_trail
-
-from rules_helpers import frame
 
 
 def test_trail_order_paragraphs_and_rates(examples):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from rules_helpers import one
 
 from boligstoette.rules.limits import (
-    BINDING_NAMES, CAP_15PCT, FORMULA, MAXIMUM, OWN_PAYMENT, ZERO, apply_limits,
+    BINDING_NAMES,
+    CAP_15PCT,
+    FORMULA,
+    MAXIMUM,
+    OWN_PAYMENT,
+    ZERO,
+    apply_limits,
 )
-
-from rules_helpers import one
 
 KR = 100
 

@@ -7,11 +7,10 @@ import sys
 
 import pandas as pd
 import pytest
-
-from boligstoette.rules import calculate, explain_household, to_contract_frame
-
 from rules_helpers import REPO, domain_file
 from rules_reference import reference
+
+from boligstoette.rules import calculate, explain_household, to_contract_frame
 
 EXPECTED = {
     "housing_expense": "expected_housing_expense",

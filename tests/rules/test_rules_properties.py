@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rules_helpers import RULES_SETTINGS
+from rules_reference import reference
 
 from boligstoette.rules import calculate
 from boligstoette.rules.calc import compute
 from boligstoette.rules.expense import area_limited_expense
 from boligstoette.rules.limits import BINDING_NAMES
 from boligstoette.rules.parse import parse_households
-
-from rules_helpers import RULES_SETTINGS
-from rules_reference import reference
 
 BENEFITS = ("boligsikring", "boligydelse")
 FLAGS = ("electricity_in_rent", "water_paid_separately", "drainage_paid_separately", "mobility_impaired",

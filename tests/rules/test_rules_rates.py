@@ -9,15 +9,23 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from rules_helpers import domain_file, frame
 
 from boligstoette.rules import calculate
 from boligstoette.rules.parse import InputError
 from boligstoette.rules.rates import (
-    BENEFITS, RATES_DIR, SCHEMA, STATUSES, UNITS, RatesError, RatesNotFound, default_rate_book,
-    generate_rate_files, load_rate_book, read_rates_csv,
+    BENEFITS,
+    RATES_DIR,
+    SCHEMA,
+    STATUSES,
+    UNITS,
+    RatesError,
+    RatesNotFound,
+    default_rate_book,
+    generate_rate_files,
+    load_rate_book,
+    read_rates_csv,
 )
-
-from rules_helpers import domain_file, frame
 
 YEARS = range(2024, 2027)
 

@@ -8,12 +8,15 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from rules_helpers import RULES_SETTINGS
 
 from boligstoette.rules.rounding import (
-    SHARE_SCALE, div_round_half_up, monthly_benefit_kroner, round_to_multiple, share_of,
+    SHARE_SCALE,
+    div_round_half_up,
+    monthly_benefit_kroner,
+    round_to_multiple,
+    share_of,
 )
-
-from rules_helpers import RULES_SETTINGS
 
 HALF = Fraction(1, 2)
 BIG = 2**60

@@ -6,6 +6,7 @@ import glob
 from pathlib import Path
 
 import pandas as pd
+
 from boligstoette.synth import SynthConfig, generate
 
 RATE = 0.03

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from synth_testkit import read
 
 MONEY = r"-?\d+(\.\d{1,2})?"
