@@ -11,7 +11,8 @@ from orchestration.resources import LandingFolder
 def applications(context: dg.AssetExecutionContext, landing: LandingFolder) -> pd.DataFrame:
     """Open applications; a later delivery supersedes an earlier one for the same case_id."""
     frame = landing.get().read_applications(context.partition_key)
-    context.add_output_metadata({"rows": len(frame), "payee": dg.MetadataValue.json(frame["payee"].value_counts().to_dict())})
+    payees = frame["payee"].value_counts().to_dict()
+    context.add_output_metadata({"rows": len(frame), "payee": dg.MetadataValue.json(payees)})
     return frame
 
 

@@ -41,7 +41,8 @@ def matched_tenants(
         output_name="tenant_review_queue",
         metadata={
             "held": len(result.review_queue),
-            "by_reason": dg.MetadataValue.json(result.review_queue["reason_code"].value_counts().sort_index().to_dict()),
+            "by_reason": dg.MetadataValue.json(
+                result.review_queue["reason_code"].value_counts().sort_index().to_dict()),
             "resolutions_applied": int((result.resolution_status["status"] == "applied").sum()),
             "resolutions_not_applied": int((result.resolution_status["status"] != "applied").sum()),
         },

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from assets.partitions import benefit_month
+from boligstoette import codes
 from boligstoette.allowance import calc_rows
-from boligstoette.matching import codes
+from boligstoette.months import first_days
 from boligstoette.payouts import (
     book,
     holds_file,
@@ -24,9 +25,6 @@ from boligstoette.payouts import (
 from boligstoette.rules import calculate
 from orchestration.resources import AgencyDatabase, OutputFolder
 
-# Eligibility failures a case worker can clear (the case waits); the others are no payout at all.
-HOLD_CODES = (*codes.MATCH_HOLD_CODES, codes.INCOME_CONSENT_MISSING, codes.JOINT_LIABILITY_MISSING,
-              codes.APPLICANT_NOT_IN_HOUSEHOLD)
 RESULT_COLUMNS = ("benefit", "annual_benefit", "monthly_benefit", "binding_limit", "housing_expense_ore",
                   "eligible_expense_ore", "income_basis_ore", "formula_amount_ore")
 
@@ -64,18 +62,16 @@ def provisional_allowances(
     rows, problems = calc_rows(month, eligible[["case_id", "lease_id"]], register_snapshot, previous_register_snapshot,
                                household_members, eindkomst, tax_assessments, first_computation)
     result = calculate(rows)
-    computed = rows.drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)]).assign(status="computed", reason_code="",
-                                                                                        detail="")
+    computed = rows.drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)])
+    computed = computed.assign(status="computed", reason_code="", detail="")
     not_eligible = first_code[~cases["eligible"]]
     not_computed = pd.concat([
         cases.loc[~cases["eligible"], ["case_id"]].assign(
             reason_code=not_eligible.to_numpy(),
-            detail=not_eligible.map({code: meaning for code, (meaning, _) in codes.DESCRIPTIONS.items()})
-            .fillna("").to_numpy()),
+            detail=codes.meaning(not_eligible).to_numpy()),
         problems,
     ], ignore_index=True)
-    not_computed["status"] = np.where(not_computed["reason_code"].isin(HOLD_CODES + ("RENT_NOT_KNOWN", "NO_MEMBERS_IN_FORCE")),
-                                      "held", "no_payout")
+    not_computed["status"] = np.where(codes.consequence(not_computed["reason_code"]) == codes.HELD, "held", "no_payout")
     frame = pd.concat([computed, not_computed], ignore_index=True)
     frame = frame.merge(cases[["case_id", "lease_id", "org_id", "unit_id", "payee"]], on="case_id", how="left")
     detail = tenant_review_queue.drop_duplicates("case_id").set_index("case_id")["detail"]
@@ -126,7 +122,7 @@ def _recoveries(month: str, ledger: pd.DataFrame, register: pd.DataFrame, decide
     paid = paid.groupby(["case_id", "period", "lease_id", "org_id", "unit_id"], as_index=False)["amount_ore"].sum()
     paid = paid[(paid["amount_ore"] > 0) & (paid["period"] <= month)]
     lease_end = paid["lease_id"].map(register.drop_duplicates("lease_id").set_index("lease_id")["lease_end"])
-    period_start = pd.to_datetime(paid["period"] + "-01")
+    period_start = first_days(paid["period"])
     gone = paid[(lease_end < period_start).to_numpy()]
     gone = gone.merge(decided[["case_id", "period"]], how="left", indicator=True)
     return gone[gone["_merge"] == "left_only"].drop(columns="_merge").assign(amount_ore=0, payee="organisation")
@@ -166,7 +162,8 @@ def payouts(
     due_now = computed[["case_id", "lease_id", "org_id", "unit_id", "payee"]].assign(
         period=month, amount_ore=computed["monthly_benefit"].to_numpy(np.int64) * 100)
     held = alloc[alloc["status"] == "held"]
-    holds_now = held[["case_id", "lease_id", "org_id", "unit_id", "payee", "reason_code"]].assign(period=month, amount_ore=0)
+    holds_now = held[["case_id", "lease_id", "org_id", "unit_id", "payee", "reason_code"]]
+    holds_now = holds_now.assign(period=month, amount_ore=0)
 
     before = database.ledger()
     due = pd.concat([due_now, _missed_months(month, before, due_now)], ignore_index=True)

@@ -18,8 +18,9 @@ Decisions where the contract leaves room (README, 'Provisional allowances'):
 import numpy as np
 import pandas as pd
 
+from boligstoette import codes
 from boligstoette.eligibility import members_in_force
-from boligstoette.landing import month_start
+from boligstoette.months import first_timestamp
 from boligstoette.rules.csvio import money_strings
 
 PROVISIONAL_INCOME_MONTHS = 3
@@ -60,7 +61,7 @@ def calc_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """calc.md rows (text, as the CLI reads them) for `cases` (columns case_id, lease_id), and the
     cases that cannot be computed this month with a reason (case_id, reason_code, detail)."""
-    first = pd.Timestamp(month_start(month))
+    first = first_timestamp(month)
     year = first.year
     lease = register.drop_duplicates("lease_id").set_index("lease_id")
     rows = cases[["case_id", "lease_id"]].merge(lease, left_on="lease_id", right_index=True, how="left")
@@ -76,8 +77,8 @@ def calc_rows(
         usable = future & prev_rent.notna() & (prev_from <= first)
         rent = rent.where(~future, prev_rent.where(usable))
         unknown = rows.loc[future & ~usable, "case_id"]
-        problems.append(pd.DataFrame({"case_id": unknown, "reason_code": "RENT_NOT_KNOWN",
-                                      "detail": "the registered rent starts after the month and no earlier rent is known"}))
+        problems.append(pd.DataFrame({"case_id": unknown, "reason_code": codes.RENT_NOT_KNOWN,
+                                      "detail": codes.DESCRIPTIONS[codes.RENT_NOT_KNOWN][0]}))
 
     people = members_in_force(members[members["case_id"].isin(rows["case_id"])], month)
     people["child"] = people["age"] < 18  # calc.md: children are the members under 18 that day
@@ -104,8 +105,9 @@ def calc_rows(
 
     rows = rows.join(per_case, on="case_id").join(young, on="case_id").join(money, on="case_id")
     no_members = rows["persons"].isna()
-    problems.append(pd.DataFrame({"case_id": rows.loc[no_members, "case_id"], "reason_code": "NO_MEMBERS_IN_FORCE",
-                                  "detail": "no household member is registered for the first day of the month"}))
+    problems.append(pd.DataFrame({"case_id": rows.loc[no_members, "case_id"],
+                                  "reason_code": codes.NO_MEMBERS_IN_FORCE,
+                                  "detail": codes.DESCRIPTIONS[codes.NO_MEMBERS_IN_FORCE][0]}))
     ok = ~no_members & rent.notna() & rows["rent_monthly_ore"].notna()
     rows, rent = rows[ok].reset_index(drop=True), rent[ok].reset_index(drop=True)
 

@@ -11,7 +11,6 @@ value is never quoted, and anything shaped like a CPR number is masked wherever 
 
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from boligstoette.privacy import CPR_FORMAT, mask_text
 from boligstoette.rules.parse import parse_decimal_strings
 
 PAYMENT = ("i_husleje", "aconto_forsyning", "aconto_boligorganisation", "egen_afregning")
@@ -34,7 +34,7 @@ _PATTERNS = {
     "decimal": r"-?\d{1,12}(?:\.\d{1,6})?",
     "integer": r"-?\d{1,12}",
     "boolean": r"true|false",
-    "cpr": r"\d{6}-\d{4}",
+    "cpr": CPR_FORMAT,
 }
 _EXPECTED = {
     "date": "a date YYYY-MM-DD",
@@ -46,7 +46,6 @@ _EXPECTED = {
     "boolean": "true or false",
     "cpr": "a CPR number DDMMYY-SSSS",
 }
-_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
 
 
 class ContractError(ValueError):
@@ -60,7 +59,7 @@ class ContractError(ValueError):
 
 def _shown(value: object) -> str:
     """A value safe to quote in an error: CPR-shaped digits masked, long text cut."""
-    text = _CPR_LIKE.sub("<cpr>", str(value))
+    text = mask_text(value)
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
@@ -351,7 +350,8 @@ def _typed(path: Path, contract: Contract, raw: pd.DataFrame) -> pd.DataFrame:
         if column.name in raw.columns:
             out[column.stored_name] = _convert(path, column, raw[column.name].astype(str))
         else:  # an optional column the header may omit
-            out[column.stored_name] = pd.Series(pd.NA, index=raw.index, dtype="Int64" if column.kind == "money" else "str")
+            dtype = "Int64" if column.kind == "money" else "str"
+            out[column.stored_name] = pd.Series(pd.NA, index=raw.index, dtype=dtype)
     frame = pd.DataFrame(out, index=raw.index)
     frame["source_file"] = pd.Series(path.name, index=raw.index, dtype="str")
     frame["source_line"] = np.arange(2, len(frame) + 2, dtype=np.int64)

@@ -10,7 +10,7 @@
 | first_benefit_date | the day from which the benefit runs (RULES § 7.1, § 12.9) |
 | first_benefit_month | its month, YYYY-MM |
 | eligible | the case may be paid for the month |
-| reason_codes | `;`-joined stable codes (matching.codes), empty when eligible |
+| reason_codes | `;`-joined stable codes (boligstoette.codes), empty when eligible |
 
 Ages are completed years on the first day of the benefit month; members in force are those with
 member_from <= that day and member_to empty or >= that day. Decisions where RULES.md is silent are
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from boligstoette.landing import month_start
-from boligstoette.matching import codes
+from boligstoette import codes
 
 PENSIONER_PENSIONS = ("folkepension", "foertidspension_foer_2003")  # boligydelse (RULES § 1.2)
 CONSENT_AGE = 15  # "over 15": aged 15 or more (fyldt 15), not the applicant's own children

@@ -16,28 +16,18 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from boligstoette import contracts
+from boligstoette.months import add_months, first_day
+from boligstoette.months import first_day as month_start  # noqa: F401  (until matching moves over)
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 EINDKOMST_WINDOW_MONTHS = 12  # income months M-12 .. M-1: the provisional income and the year's lookback
-
-
-def month_start(month: str) -> date:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise ValueError(f"month must be YYYY-MM, got {month!r}")
-    return date(int(month[:4]), int(month[5:]), 1)
-
-
-def add_months(month: str, n: int) -> str:
-    d = month_start(month)
-    index = d.year * 12 + d.month - 1 + n
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def cutoff_date(month: str, cutoff_day: int = 20) -> date:
     """The day in month M-1 whose deliveries benefit month M is computed from."""
     if not 1 <= cutoff_day <= 28:
         raise ValueError(f"cut-off day must be 1..28, got {cutoff_day}")
-    return month_start(add_months(month, -1)).replace(day=cutoff_day)
+    return first_day(add_months(month, -1)).replace(day=cutoff_day)
 
 
 def end_of_day(day: date) -> pd.Timestamp:
@@ -48,6 +38,11 @@ def end_of_day(day: date) -> pd.Timestamp:
 def cutoff_instant(month: str, cutoff_day: int = 20) -> pd.Timestamp:
     """The end of the cut-off day in Copenhagen, as a UTC timestamp."""
     return end_of_day(cutoff_date(month, cutoff_day))
+
+
+def _latest_reported(frame: pd.DataFrame) -> tuple:
+    """Of several deliveries of an income month the one reported last wins (the file name breaks ties)."""
+    return frame["reported_at"].max(), frame["source_file"].iloc[0] if len(frame) else ""
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,8 @@ class Landing:
 
     def read_applications(self, month: str) -> pd.DataFrame:
         """All deliveries up to the cut-off; a later one supersedes an earlier one per case_id."""
-        frames = [contracts.read_csv(d.path, contracts.APPLICATIONS) for d in self._dated_until("cases", "applications", month)]
+        deliveries = self._dated_until("cases", "applications", month)
+        frames = [contracts.read_csv(d.path, contracts.APPLICATIONS) for d in deliveries]
         if not frames:
             raise FileNotFoundError(f"no applications delivery in {self.root / 'cases'} up to the cut-off")
         return pd.concat(frames, ignore_index=True).drop_duplicates("case_id", keep="last").reset_index(drop=True)
@@ -174,7 +170,7 @@ class Landing:
                     line = int(frame["source_line"].to_numpy()[off.argmax()])
                     raise contracts.ContractError(d.path, line, "month", f"row is not for income month {income_month}")
                 versions.append(frame)
-            frames.append(max(versions, key=lambda f: (f["reported_at"].max(), f["source_file"].iloc[0] if len(f) else "")))
+            frames.append(max(versions, key=_latest_reported))
         if not frames:
             return contracts.empty_frame(contracts.EINDKOMST)
         return pd.concat(frames, ignore_index=True)

@@ -9,6 +9,7 @@ and writes the same files, byte for byte.
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,6 +17,10 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from boligstoette.months import first_day
+from boligstoette.privacy import for_organisation
+
+PAYEES = ("organisation", "applicant")  # applications.payee: the housing organisation or the tenant
 LEDGER_COLUMNS = {
     "entry_id": "str", "run_month": "str", "period": "str", "case_id": "str", "kind": "str",
     "amount_ore": "int64", "payee": "str", "org_id": "str", "unit_id": "str", "lease_id": "str",
@@ -35,16 +40,11 @@ def bank_holidays(year: int) -> set[date]:
 
 def payout_date(month: str) -> date:
     """The first Danish bank day of the month (RULES.md § 7.1: paid monthly in advance)."""
-    day = date.fromisoformat(f"{month}-01")
+    day = first_day(month)
     closed = bank_holidays(day.year)
     while day.weekday() >= 5 or day in closed:
         day += timedelta(days=1)
     return day
-
-
-def mask_cpr(cpr: pd.Series) -> pd.Series:
-    """DDMMYY-0000: what a housing organisation may see (RULES.md § 12.5)."""
-    return cpr.str.slice(0, 6) + "-0000"
 
 
 def empty_ledger() -> pd.DataFrame:
@@ -108,7 +108,7 @@ def organisation_files(month: str, entries: pd.DataFrame, members: pd.DataFrame)
             "unit_id": rows["unit_id"],
             "lease_id": rows["lease_id"],
             "tenant_birth_date": rows["case_id"].map(applicant["birth_date"]).dt.strftime("%Y-%m-%d").fillna(""),
-            "cpr_masked": mask_cpr(rows["case_id"].map(applicant["cpr"]).fillna("")).replace("-0000", ""),
+            "cpr_masked": for_organisation(rows["case_id"].map(applicant["cpr"]).fillna("")).replace("-0000", ""),
             "amount": (rows["amount_ore"] // 100).astype("int64"),
         })
         total = pd.DataFrame([{"period": month, "payout_date": payout_date(month).isoformat(), "case_id": "TOTAL",
@@ -175,3 +175,38 @@ def replace_file(target: Path, data: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as tmp:
         tmp.write(data)
     os.replace(tmp.name, target)
+
+
+# --- what a month's runs did, for the operator ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """Counts and kroner a person can act on. Money in øre; `held_by_reason` by reason code."""
+
+    cases: int
+    computed: int
+    no_payout: int
+    paid_ore: dict[str, int]  # payee ("organisation", "applicant") -> øre paid
+    payments: dict[str, int]  # payee -> number of payment entries
+    recovered_ore: int
+    recoveries: int
+    held_by_reason: dict[str, int]
+
+
+def summarise_month(allowances: pd.DataFrame, booked: pd.DataFrame) -> MonthSummary:
+    """What the month's runs decided (`provisional_allowances`) and booked (`payouts`: every entry
+    booked by this month's runs, so a rerun that books nothing still shows what the month paid)."""
+    money = booked[booked["kind"].isin(["payment", "recovery"])]
+    paid, recovered = money[money["amount_ore"] > 0], money[money["amount_ore"] < 0]
+    held = allowances[allowances["status"] == "held"]
+    return MonthSummary(
+        cases=len(allowances),
+        computed=int((allowances["status"] == "computed").sum()),
+        no_payout=int((allowances["status"] == "no_payout").sum()),
+        paid_ore={payee: int(paid.loc[paid["payee"] == payee, "amount_ore"].sum()) for payee in PAYEES},
+        payments={payee: int((paid["payee"] == payee).sum()) for payee in PAYEES},
+        recovered_ore=int(-recovered["amount_ore"].sum()),
+        recoveries=len(recovered),
+        held_by_reason={str(code): int(n) for code, n in held["reason_code"].value_counts().sort_index().items()},
+    )

@@ -11,7 +11,9 @@ import assets.register
 from orchestration.jobs import monthly_after_cutoff, monthly_benefit_job
 from orchestration.resources import resources_from_env
 
-ALL_ASSETS = dg.load_assets_from_modules([assets.register, assets.cases, assets.income, assets.matching, assets.payouts, assets.quality])
+ALL_ASSETS = dg.load_assets_from_modules(
+    [assets.register, assets.cases, assets.income, assets.matching, assets.payouts, assets.quality]
+)
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

@@ -2,15 +2,22 @@
 
 Runs on the configured instance (DAGSTER_HOME; SQLite there unless its dagster.yaml says
 PostgreSQL) and the configured asset storage (orchestration/settings.py), so what it does shows
-in the Dagster UI like a run started there. Exits non-zero when the run or a blocking check fails.
+in the Dagster UI like a run started there. Prints one line per step and a summary an operator can
+act on; Dagster's own log goes to a file named in the summary (to the console with --verbose).
+Exits non-zero when the run or a blocking check fails.
 """
 
 import argparse
 import os
-import re
 import sys
 import time
+from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from pathlib import Path
+
+from rich.console import Console
+
+from orchestration.console import RunReport, print_report
 
 DEFAULT_MONTH = "2026-12"
 
@@ -21,42 +28,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("var/out"), help="output folder (default var/out)")
     p.add_argument("--month", default=DEFAULT_MONTH, help=f"benefit month YYYY-MM (default {DEFAULT_MONTH})")
     p.add_argument("--cutoff-day", type=int, help="cut-off day in the month before (default 20)")
+    p.add_argument("--verbose", action="store_true", help="Dagster's own log on the console instead of a log file")
     p.set_defaults(func=main)
 
 
-def _sample_landing(out: Path, month: str) -> Path:
+def _sample_landing(out: Path, month: str, console: Console) -> Path:
+    from boligstoette.synth.config import SynthConfig
+    from boligstoette.synth.generator import generate
+
     landing = out / "sample-landing"
     if not (landing / "register").is_dir():
-        from boligstoette.cli import build_parser
-
-        print(f"no --landing given: generating a small sample landing folder in {landing}")
-        args = build_parser("synth").parse_args(["synth", "--out", str(landing), "--month", month, "--force"])
-        if code := args.func(args):
-            raise SystemExit(code)
+        console.print(f"no --landing given: generating a small sample landing folder in {landing}")
+        generate(SynthConfig(out=landing, month=month), force=True)
     return landing
 
 
-def _shown_url(url: str) -> str:
-    return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
+@contextmanager
+def _console_output_to(log_path: Path):
+    """Everything written to stdout and stderr (Dagster's log, GX's warnings) goes to `log_path`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
 
 
-def step_failures(result) -> list[str]:
-    """'step: message' per failed step, with the root cause (e.g. the ContractError naming file and line)."""
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            while error.cause is not None:
-                error = error.cause
-            messages.append(f"{event.step_key}: {error.message.strip()}")
-    return messages
-
-
-def main(args: argparse.Namespace) -> int:
-    started = time.monotonic()
+def _environment(args: argparse.Namespace, console: Console) -> tuple[Path, Path]:
     out = args.out.absolute()
     out.mkdir(parents=True, exist_ok=True)
-    landing = args.landing.absolute() if args.landing else _sample_landing(out, args.month)
+    landing = args.landing.absolute() if args.landing else _sample_landing(out, args.month, console)
     os.environ["BOLIGSTOETTE_LANDING"] = str(landing)
     os.environ["BOLIGSTOETTE_OUT"] = str(out)
     if args.cutoff_day:
@@ -65,39 +75,26 @@ def main(args: argparse.Namespace) -> int:
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").touch()  # empty: SQLite under DAGSTER_HOME, said explicitly
+    return out, landing
+
+
+def main(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    console = Console(highlight=False, soft_wrap=True)
+    out, landing = _environment(args, console)
+    log_path = None
+    if not args.verbose:
+        (out / "logs").mkdir(exist_ok=True)
+        log_path = out / "logs" / f"run_{args.month}_{datetime.now():%Y%m%dT%H%M%S}.log"
+    console.print(f"benefit month {args.month}: running monthly_benefit_job on landing folder {landing}")
 
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.settings import Settings
 
     job = defs.resolve_job_def("monthly_benefit_job")
-    with dg.DagsterInstance.get() as instance:
+    with nullcontext() if args.verbose else _console_output_to(log_path), dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(partition_key=args.month, instance=instance, raise_on_error=False)
-        run_id = result.run_id
-
-    materialised = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
-    failed_checks = [
-        f"{e.asset_check_key.asset_key.to_user_string()}:{e.check_name} ({e.severity.value})"
-        for e in result.get_asset_check_evaluations()
-        if not e.passed
-    ]
-    settings = Settings.from_env()
-    print(f"benefit month {args.month}: run {run_id} {'succeeded' if result.success else 'FAILED'} "
-          f"in {time.monotonic() - started:.1f} s")
-    print(f"  materialised: {', '.join(sorted(materialised)) or 'nothing'}")
-    durations = [(e.step_key, e.event_specific_data.duration_ms / 1000) for e in result.all_events
-                 if e.event_type_value == "STEP_SUCCESS"]
-    print("  step seconds: " + ", ".join(f"{step} {seconds:.1f}" for step, seconds in durations))
-    if failed_checks:
-        print(f"  failed checks: {', '.join(failed_checks)}")
-    for message in step_failures(result):
-        print(f"  failed step {message}", file=sys.stderr)
-    print("outputs:")
-    print(f"  asset storage:    {_shown_url(settings.warehouse_url)}")
-    print(f"  output folder:    {out}")
-    print(f"  landing folder:   {landing}")
-    print(f"  Dagster instance: {os.environ['DAGSTER_HOME']} (run {run_id}; "
-          f"see it with: dagster dev -w workspace.yaml)")
-    blocking_failed = any(not e.passed and e.severity.value == "ERROR" for e in result.get_asset_check_evaluations())
-    return 0 if result.success and not blocking_failed else 1
+    report = RunReport.of(result, args.month, out, landing, log_path, time.monotonic() - started)
+    print_report(console, report)
+    return 0 if report.succeeded else 1

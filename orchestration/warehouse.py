@@ -101,7 +101,8 @@ class Warehouse:
         self._execute(
             conn,
             f"CREATE TABLE IF NOT EXISTS {self._qualified(DTYPES_TABLE)} (table_name TEXT NOT NULL, "
-            "position INTEGER NOT NULL, column_name TEXT NOT NULL, dtype TEXT NOT NULL, PRIMARY KEY (table_name, position))",
+            "position INTEGER NOT NULL, column_name TEXT NOT NULL, dtype TEXT NOT NULL, "
+            "PRIMARY KEY (table_name, position))",
         )
 
     def _stored_dtypes(self, conn, table: str) -> dict[str, str]:
@@ -138,10 +139,10 @@ class Warehouse:
         with self._connection() as conn:
             try:
                 if self._declare(conn, table, dtypes):
-                    self._execute(
-                        conn, f"DELETE FROM {self._qualified(table)} WHERE {PARTITION_COLUMN} = {_literal(partition_key)}"
-                    )
-                self._insert(conn, table, frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))}))
+                    where = f"{PARTITION_COLUMN} = {_literal(partition_key)}"
+                    self._execute(conn, f"DELETE FROM {self._qualified(table)} WHERE {where}")
+                keyed = frame.assign(**{PARTITION_COLUMN: partition_key, ROW_COLUMN: range(len(frame))})
+                self._insert(conn, table, keyed)
                 self._execute(
                     conn,
                     f'CREATE INDEX IF NOT EXISTS "ix_{table}_partition" ON {self._qualified(table)} '
@@ -187,7 +188,8 @@ class Warehouse:
 
         with conn.cursor() as cursor:
             cursor.adbc_ingest(
-                table, pa.Table.from_pandas(frame, preserve_index=False), mode="create_append", db_schema_name=self.schema
+                table, pa.Table.from_pandas(frame, preserve_index=False), mode="create_append",
+                db_schema_name=self.schema,
             )
 
     def read_partitions(self, table: str, partition_keys: list[str]) -> pd.DataFrame:
@@ -220,6 +222,9 @@ class Warehouse:
         return sorted(r[0] for r in rows)
 
 
+STORED_ROWS = "stored_rows"  # in every materialisation's metadata: what the partition now holds
+
+
 class WarehouseIOManager(dg.ConfigurableIOManager):
     """IO manager over `Warehouse`: SQLite by default, PostgreSQL when the URL says so."""
 
@@ -238,6 +243,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             return
         key = context.partition_key if context.has_partition_key else ""
         self._warehouse().replace_partition(self._table(context), key, obj)
+        context.add_output_metadata({STORED_ROWS: len(obj)})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         keys = list(context.asset_partition_keys) if context.has_asset_partitions else [""]

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from assets.register import register_snapshot
+from orchestration.console import step_failures
 from orchestration.resources import LandingFolder
-from orchestration.run_cli import step_failures
 from orchestration.warehouse import Warehouse, WarehouseIOManager
 from tests.conftest import SAMPLE_MONTH
 

@@ -27,7 +27,8 @@ def test_money_is_parsed_exactly_to_ore(tmp_path):
 
 
 def test_bom_crlf_column_order_and_unknown_columns_are_accepted(tmp_path):
-    text = "\ufeffmonth;extra;cpr;amount;income_type;reported_at\r\n2026-11;x;010190-1234;10.5;su;2026-12-10T08:00:00Z\r\n"
+    text = ("\ufeffmonth;extra;cpr;amount;income_type;reported_at\r\n"
+            "2026-11;x;010190-1234;10.5;su;2026-12-10T08:00:00Z\r\n")
     frame = _read(tmp_path, text)
     assert list(frame["amount_ore"]) == [1050]
     assert "extra" not in frame.columns
@@ -106,7 +107,8 @@ def test_optional_column_may_be_absent_only_where_the_contract_says(tmp_path):
 def test_change_notification_errors_name_the_jsonl_line(tmp_path):
     good = ('{"event_id":"e1","registered_at":"2026-11-02T10:00:00+01:00","org_id":"O","unit_id":"U",'
             '"lease_id":"L","kind":"rent_changed","effective_date":"2026-12-01","old":{},"new":{}}')
-    path = _write(tmp_path, "\n".join([good, "", good.replace("rent_changed", "rent_raised")]) + "\n", "changes_x.jsonl")
+    lines = [good, "", good.replace("rent_changed", "rent_raised")]
+    path = _write(tmp_path, "\n".join(lines) + "\n", "changes_x.jsonl")
     with pytest.raises(ContractError) as err:
         contracts.read_change_notifications(path)
     assert err.value.line == 3 and err.value.column == "kind"

@@ -3,6 +3,7 @@
 
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -25,13 +26,37 @@ INGESTION = {
 }
 
 
+def proc_stdout(tmp_path) -> str:
+    return (tmp_path / "run_stdout.txt").read_text()
+
+
+def _assert_console_summary_matches_the_files(out, stdout):
+    """The operator's summary says what the payout files hold, krone for krone."""
+    payouts = out / "payouts" / SAMPLE_MONTH
+    orgs = pd.concat([pd.read_csv(p, sep=";", dtype={"case_id": str}) for p in payouts.glob("org_*.csv")])
+    orgs = orgs[orgs["case_id"] != "TOTAL"]
+    people = pd.read_csv(payouts / "individuals.csv", sep=";")
+    paid = re.search(r"paid: (\d+) payments, .*: to organisations (\d+) \(([\d ]+)\.00 kr\), "
+                     r"to individuals (\d+) \(([\d ]+)\.00 kr\)", stdout)
+    assert paid, stdout
+    n, n_org, kr_org, n_people, kr_people = (int(g.replace(" ", "")) for g in paid.groups())
+    assert (n_org, kr_org) == (int((orgs["amount"] > 0).sum()), int(orgs.loc[orgs["amount"] > 0, "amount"].sum()))
+    assert (n_people, kr_people) == (len(people), int(people["amount"].sum()))
+    assert n == n_org + n_people > 0
+    held = pd.read_csv(out / "holds" / f"{SAMPLE_MONTH}.csv", sep=";")
+    expected = ", ".join(f"{code} {k}" for code, k in held["reason_code"].value_counts().sort_index().items())
+    assert f"held by reason: {expected}\n" in stdout
+
+
 def _run_month(landing, tmp_path, env):
     args = ["--landing", str(landing)] if landing else []
     proc = boligstoette("run", *args, "--out", str(tmp_path / "out"), "--month", SAMPLE_MONTH, env=env)
+    (tmp_path / "run_stdout.txt").write_text(proc.stdout)
     run_id = re.search(r"run ([0-9a-f-]{36}) succeeded", proc.stdout)
     assert run_id, proc.stdout
-    assert "outputs:" in proc.stdout
-    assert not FULL_CPR.search((proc.stdout + proc.stderr).encode()), "a CPR number reached the log"
+    log = Path(re.search(r"Dagster log: +(\S+)", proc.stdout).group(1))
+    assert "DEBUG" not in proc.stdout + proc.stderr and "DEBUG" in log.read_text(), "Dagster's log belongs in the file"
+    assert not FULL_CPR.search((proc.stdout + proc.stderr).encode() + log.read_bytes()), "a CPR number reached the log"
     return run_id.group(1)
 
 
@@ -58,6 +83,7 @@ def test_run_on_embedded_default_generates_a_sample_when_no_landing_is_given(tmp
                       allowed={out / "payouts" / SAMPLE_MONTH / "individuals.csv"})
     assert leaks == {}
     assert cpr_leaks([out / "payouts" / SAMPLE_MONTH / "individuals.csv"]), "the scanner must see real CPRs"
+    _assert_console_summary_matches_the_files(out, proc_stdout(tmp_path))
     _assert_stored_equals_landing(Warehouse(f"sqlite:///{tmp_path / 'out' / 'warehouse.sqlite'}"), generated)
     with sa.create_engine(f"sqlite:///{home / 'history' / 'runs.db'}").connect() as conn:
         status = conn.execute(sa.text("SELECT status FROM runs WHERE run_id = :r"), {"r": run_id}).scalar_one()
@@ -137,7 +163,8 @@ def test_blocking_register_check_fails_the_run_without_leaking_cpr(landing, tmp_
                         env={"DAGSTER_HOME": str(home), "BOLIGSTOETTE_WAREHOUSE_URL": ""}, check=False)
 
     assert proc.returncode == 1
-    assert "failed checks: register_snapshot:register_snapshot_suite (ERROR)" in proc.stdout
+    assert "0 warned, 1 failed\n    failed: register_snapshot:register_snapshot_suite\n" in proc.stdout
+    assert f"no payouts for {SAMPLE_MONTH} from this run" in proc.stdout
     cpr = re.compile(r"\b\d{6}-\d{4}\b")
     assert not cpr.search(proc.stdout + proc.stderr)
     with sa.create_engine(f"sqlite:///{home / 'history' / 'runs.db'}").connect() as conn:

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from boligstoette.contracts import ContractError
-from boligstoette.landing import Landing, add_months, cutoff_date, cutoff_instant, end_of_day
+from boligstoette.landing import Landing, cutoff_date, cutoff_instant, end_of_day
+from boligstoette.months import add_months
 
 
 def test_cutoff_is_in_the_month_before():
@@ -79,7 +80,8 @@ def test_later_application_supersedes_and_members_follow_the_latest_delivery(lan
     apps_after = lands.read_applications("2026-12")
     members_after = lands.read_household_members("2026-12")
     assert len(apps_after) == len(apps)
-    assert apps_after.loc[apps_after["case_id"] == case, "payee"].item() != apps.loc[apps["case_id"] == case, "payee"].item()
+    payee = apps.set_index("case_id")["payee"]
+    assert apps_after.set_index("case_id").loc[case, "payee"] != payee[case]
     assert int((members_after["case_id"] == case).sum()) == n_members - 1
     assert len(members_after) == len(members) - 1
 
@@ -87,7 +89,8 @@ def test_later_application_supersedes_and_members_follow_the_latest_delivery(lan
 def test_eindkomst_window_and_redelivery_replaces_the_month(landing):
     lands = Landing(landing)
     income = lands.read_eindkomst("2026-12")
-    assert sorted(income["month"].unique()) == [add_months("2026-12", -k) for k in range(12, 1, -1)]  # M-12..M-2 delivered
+    delivered = [add_months("2026-12", -k) for k in range(12, 1, -1)]  # M-12..M-2
+    assert sorted(income["month"].unique()) == delivered
     october = income[income["month"] == "2026-10"]
     # a re-delivery of October with one corrected amount and a later reported_at replaces the month whole
     src = pd.read_csv(landing / "income" / "eindkomst_202610.csv", sep=";", dtype=str, keep_default_na=False)
@@ -109,7 +112,7 @@ def test_eindkomst_window_and_redelivery_replaces_the_month(landing):
 
 def test_tax_assessments_years(landing):
     frame = Landing(landing).read_tax_assessments("2026-12")
-    assert set(zip(frame["kind"], frame["year"])) <= {("forskud", 2025), ("forskud", 2026),
-                                                      ("aarsopgoerelse", 2024), ("aarsopgoerelse", 2025)}
-    assert ("forskud", 2026) in set(zip(frame["kind"], frame["year"]))
+    kinds = set(zip(frame["kind"], frame["year"], strict=True))
+    assert kinds <= {("forskud", 2025), ("forskud", 2026), ("aarsopgoerelse", 2024), ("aarsopgoerelse", 2025)}
+    assert ("forskud", 2026) in kinds
     assert frame.loc[frame["kind"] == "aarsopgoerelse", "personal_income_ore"].notna().all()

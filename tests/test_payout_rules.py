@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from boligstoette.payouts import book, empty_ledger, mask_cpr, payout_date
+from boligstoette.payouts import book, empty_ledger, payout_date
 
 
 @pytest.mark.parametrize("month, expected", [
@@ -27,10 +27,6 @@ def test_the_day_after_ascension_is_a_bank_holiday():
     assert date(2026, 6, 5) in bank_holidays(2026) and date(2026, 12, 24) in bank_holidays(2026)
 
 
-def test_mask_cpr_keeps_the_birth_date_only():
-    assert mask_cpr(pd.Series(["010170-1111"])).tolist() == ["010170-0000"]
-
-
 def _due(amount_ore, period="2026-12", case="K1"):
     return pd.DataFrame([dict(case_id=case, period=period, amount_ore=amount_ore, payee="organisation",
                               org_id="900", unit_id="U1", lease_id="L1")])
@@ -42,12 +38,14 @@ NO_HOLDS = pd.DataFrame(columns=["case_id", "period", "amount_ore", "payee", "or
 
 def test_booking_is_the_difference_from_the_ledger():
     first = book("2026-12", _due(84900), NO_HOLDS, empty_ledger())
-    assert first[["entry_id", "kind", "amount_ore"]].values.tolist() == [["2026-12/K1/2026-12/payment/0", "payment", 84900]]
+    assert first[["entry_id", "kind", "amount_ore"]].values.tolist() == [
+        ["2026-12/K1/2026-12/payment/0", "payment", 84900]]
     assert book("2026-12", _due(84900), NO_HOLDS, first).empty  # same due: nothing
     less = book("2026-12", _due(80000), NO_HOLDS, first)
     assert less[["kind", "amount_ore"]].values.tolist() == [["recovery", -4900]]
     more = book("2026-12", _due(90000), NO_HOLDS, pd.concat([first, less]))
-    assert more[["entry_id", "kind", "amount_ore"]].values.tolist() == [["2026-12/K1/2026-12/payment/1", "payment", 10000]]
+    assert more[["entry_id", "kind", "amount_ore"]].values.tolist() == [
+        ["2026-12/K1/2026-12/payment/1", "payment", 10000]]
 
 
 def test_a_hold_is_booked_once_per_case_period_and_reason():

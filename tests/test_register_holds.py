@@ -50,7 +50,8 @@ def test_organisation_error_holds_exactly_that_organisation(landing, month):
     sizes = active.groupby("org_id").size()
     org = sizes[sizes.index.isin(paid["org_id"])].sort_values().index[0]
     drop = active[active["org_id"] == org].index
-    drop = [i for i in drop if snapshot.loc[i, "lease_id"] not in set(paid["lease_id"])][: max(1, int(len(drop) * 0.3) + 1)]
+    unpaid = [i for i in drop if snapshot.loc[i, "lease_id"] not in set(paid["lease_id"])]
+    drop = unpaid[: max(1, int(len(drop) * 0.3) + 1)]
     assert len(drop) < 0.02 * len(snapshot)
     _write(snapshot.drop(index=drop), landing / CURRENT)
 
@@ -72,7 +73,8 @@ def test_lease_error_holds_exactly_that_case_and_a_correction_pays_the_missed_mo
                            ("bbr/bbr_units_20261110.csv", "bbr/bbr_units_20261010.csv")):
         shutil.copy(landing / later, landing / earlier)  # the same cases and BBR were delivered in October
     before, _ = run("2026-11")
-    paid = before[(before["status"] == "computed") & (before["monthly_benefit"] > 0) & (before["payee"] == "organisation")]
+    computed = before["status"] == "computed"
+    paid = before[computed & (before["monthly_benefit"] > 0) & (before["payee"] == "organisation")]
     case = paid.iloc[0]
     snapshot = _read(landing / november)
     good = snapshot.copy()

@@ -7,12 +7,12 @@ Pure pandas/numpy/rapidfuzz; no Dagster. Public API::
     RESOLUTIONS                      the contract of resolutions/review_resolutions_YYYYMMDD.csv
     read_resolutions(landing_root, until=None)
     normalise_name(s), compare(a_key, r_key), compare_many(a_keys, r_keys)
-    codes                            the stable reason codes
+    codes                            the reason codes (boligstoette.codes, the one registry)
 
 See docs/matching.md. Eligibility is in `boligstoette.eligibility`.
 """
 
-from boligstoette.matching import codes
+from boligstoette import codes
 from boligstoette.matching.match import LEVELS, MATCH_COLUMNS, QUEUE_COLUMNS, STATUS_COLUMNS, MatchResult, match_tenants
 from boligstoette.matching.names import compare, compare_many, normalise_address, normalise_name, normalise_names
 from boligstoette.matching.resolutions import RESOLUTIONS, read_resolutions

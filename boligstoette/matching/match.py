@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from boligstoette.landing import month_start
-from boligstoette.matching import codes
+from boligstoette import codes
 from boligstoette.matching import resolutions as res_mod
 from boligstoette.matching.names import MATCH_FLOOR, compare_many, normalise_addresses, normalise_names
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from boligstoette.matching import codes
+from boligstoette import codes
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "matching.md"
 ALL = set(codes.ELIGIBILITY_ORDER)
@@ -12,7 +12,7 @@ ALL = set(codes.ELIGIBILITY_ORDER)
 
 def test_every_code_is_described_and_documented():
     text = DOC.read_text(encoding="utf-8")
-    assert set(codes.DESCRIPTIONS) == ALL
+    assert set(codes.DESCRIPTIONS) >= ALL  # the registry also holds the computation codes (tests/test_codes.py)
     for code in ALL:
         assert f"| `{code}` |" in text, code
 

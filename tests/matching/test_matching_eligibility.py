@@ -7,7 +7,8 @@ import pytest
 from matching_kit import CPR, MONTH, OTHER_CPR
 
 from boligstoette.eligibility import ELIGIBILITY_COLUMNS, assess_eligibility, first_benefit
-from boligstoette.matching import codes, match_tenants
+from boligstoette import codes
+from boligstoette.matching import match_tenants
 
 LEASE = {"tenant_cpr": CPR}
 SPOUSE = {"cpr": OTHER_CPR, "name": "Mette Hansen", "birth_date": "1975-02-02", "role": "aegtefaelle"}

@@ -9,7 +9,8 @@ from matching_kit import assert_no_cpr
 from boligstoette import contracts
 from boligstoette.eligibility import assess_eligibility
 from boligstoette.landing import Landing
-from boligstoette.matching import codes, match_tenants
+from boligstoette import codes
+from boligstoette.matching import match_tenants
 
 MONTH = "2026-12"
 

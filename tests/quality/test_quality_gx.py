@@ -41,7 +41,7 @@ def sample(injected_inputs):
 @pytest.mark.parametrize("scope", SCOPES)
 def test_suite_files_are_the_catalogue(scope):
     """expectations/suites/register_<scope>.json is exactly `suite_definition(scope)` (regenerate with
-    `python -m boligstoette.quality` when the catalogue changes)."""
+    `python -m expectations` when the catalogue changes)."""
     path = SUITES_DIR / f"{SUITE_NAMES[scope]}.json"
     assert json.loads(path.read_text(encoding="utf-8")) == suite_definition(scope)
     suite = load_suite(SUITE_NAMES[scope])
@@ -177,5 +177,5 @@ def test_data_docs_from_a_dict_of_outcomes(tmp_path):
 
 def test_docs_carry_the_generated_checks_table():
     text = (REPO / "docs" / "quality.md").read_text(encoding="utf-8")
-    assert checks_table() in text, "regenerate the table in docs/quality.md: python -m boligstoette.quality"
-    assert reasons_table() in text, "regenerate the reasons table in docs/quality.md: python -m boligstoette.quality"
+    assert checks_table() in text, "regenerate the table in docs/quality.md: python -m expectations"
+    assert reasons_table() in text, "regenerate the reasons table in docs/quality.md: python -m expectations"

@@ -1,10 +1,30 @@
-"""Stable reason codes of matching (review queue) and eligibility, with what a case worker does.
+"""Every reason code of the product, in one registry: what it means, what a person does about
+it, and its consequence for the money.
 
-The codes are part of the product's interface (out/holds/YYYY-MM.csv `reason_code`): never rename
-one; add new ones at the end.
+A case that is not paid this month carries one reason code (out/holds/YYYY-MM.csv `reason_code`,
+`provisional_allowances.reason_code`). The codes come from matching (who the tenant is),
+eligibility (whether the household may have benefit), the computation (whether the month can be
+computed) and the register data-quality checks (`DQ_*`, catalogued with their scope in
+`boligstoette/quality/checks.py` and registered here with the consequence their scope gives).
+
+Consequences:
+- `held`: the case waits for a case worker or a corrected register delivery; the missed months are
+  paid once it is cleared.
+- `no_payout`: the household has no benefit this month; nothing is owed later.
+- `month_stopped`: the register delivery itself is rejected; no payout for anyone this month.
+- `reported`: the finding goes on the organisation's error list; the money is not affected.
+
+The codes are part of the product's interface: never rename one; add new ones at the end.
+`docs/reason_codes.md` is generated from this registry (`python -m boligstoette.codes`).
 """
 
-from __future__ import annotations
+from dataclasses import dataclass
+
+import pandas as pd
+
+from boligstoette.quality.checks import CHECKS
+
+HELD, NO_PAYOUT, MONTH_STOPPED, REPORTED = "held", "no_payout", "month_stopped", "reported"
 
 # --- match holds: the case is on the review queue and not paid until a resolution applies ---------
 MATCH_NONE = "MATCH_NONE"
@@ -26,6 +46,10 @@ NOT_YET_STARTED = "NOT_YET_STARTED"
 LEASE_ENDED = "LEASE_ENDED"
 LEASE_NOT_STARTED = "LEASE_NOT_STARTED"
 APPLICANT_NOT_IN_HOUSEHOLD = "APPLICANT_NOT_IN_HOUSEHOLD"
+
+# --- computation: the month cannot be computed from what the register and the case say ----------
+RENT_NOT_KNOWN = "RENT_NOT_KNOWN"
+NO_MEMBERS_IN_FORCE = "NO_MEMBERS_IN_FORCE"
 
 # the order reason codes appear in `reason_codes` (';'-joined)
 ELIGIBILITY_ORDER = (
@@ -113,4 +137,66 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "The case has no applicant (role ansoeger) member in force on the first day of the month.",
         "Correct the household member list.",
     ),
+    RENT_NOT_KNOWN: (
+        "The registered rent starts after the first day of the month and no earlier rent is known, so "
+        "the rent in force cannot be told (RULES § 9-10).",
+        "Ask the housing organisation for the rent in force on the first day of the month.",
+    ),
+    NO_MEMBERS_IN_FORCE: (
+        "No household member is registered for the first day of the month, so the household cannot be "
+        "computed.",
+        "Correct the household member list.",
+    ),
 }
+
+# Eligibility failures a case worker can clear (the case waits); the other eligibility codes are no
+# benefit at all.
+_HELD_CASE_CODES = (*MATCH_HOLD_CODES, INCOME_CONSENT_MISSING, JOINT_LIABILITY_MISSING, APPLICANT_NOT_IN_HOUSEHOLD,
+                    RENT_NOT_KNOWN, NO_MEMBERS_IN_FORCE)
+_SCOPE_CONSEQUENCE = {"month": MONTH_STOPPED, "organisation": HELD, "lease": HELD, "none": REPORTED}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    source: str  # matching, eligibility, computation, register
+    consequence: str  # HELD, NO_PAYOUT, MONTH_STOPPED or REPORTED
+    meaning: str
+    action: str
+
+
+def _case_reason(code: str) -> Reason:
+    source = ("matching" if code in MATCH_HOLD_CODES else
+              "computation" if code in (RENT_NOT_KNOWN, NO_MEMBERS_IN_FORCE) else "eligibility")
+    meaning, action = DESCRIPTIONS[code]
+    return Reason(code, source, HELD if code in _HELD_CASE_CODES else NO_PAYOUT, meaning, action)
+
+
+REASONS: dict[str, Reason] = {
+    **{code: _case_reason(code) for code in DESCRIPTIONS},
+    **{c.code: Reason(c.code, "register", _SCOPE_CONSEQUENCE[c.holds], c.description,
+                      "The housing organisation corrects the register (it is on their error list).")
+       for c in CHECKS.values()},
+}
+"""Every reason code by code: matching, eligibility and computation first, then the register checks."""
+
+
+def consequence(reason_codes: pd.Series) -> pd.Series:
+    """The consequence of each reason code (NaN for an unknown or empty code)."""
+    return reason_codes.map({code: r.consequence for code, r in REASONS.items()})
+
+
+def meaning(reason_codes: pd.Series) -> pd.Series:
+    """What each reason code means, for the holds file and the allowance rows ('' when unknown)."""
+    return reason_codes.map({code: r.meaning for code, r in REASONS.items()}).fillna("")
+
+
+def reasons_table() -> str:
+    """docs/reason_codes.md's table (generated from the registry, never hand-edited)."""
+    lines = ["| code | source | consequence | meaning | what to do |", "|---|---|---|---|---|"]
+    lines += [f"| `{r.code}` | {r.source} | {r.consequence} | {r.meaning} | {r.action} |" for r in REASONS.values()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(reasons_table())

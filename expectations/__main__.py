@@ -1,5 +1,6 @@
-"""`python -m boligstoette.quality`: regenerate expectations/suites/register_<scope>.json from the
-catalogue and print the checks table for docs/quality.md (tests fail until both are in step)."""
+"""`python -m expectations`: regenerate expectations/suites/register_<scope>.json from the
+register-check catalogue (boligstoette/quality/checks.py) and print the checks tables for
+docs/quality.md (tests fail until both are in step)."""
 
 from boligstoette.quality.checks import checks_table, reasons_table
 from boligstoette.quality.suites import write_suites
