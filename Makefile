@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 MONTH ?= 2026-12
 
-.PHONY: run test
+.PHONY: run lint test
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,5 +21,9 @@ run: $(STAMP)
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "install Debian's chromium (sudo apt-get install chromium) for the UI test"; exit 1; fi
 
-test: $(STAMP) /usr/bin/chromium
+# The lint gate first (rules and why in pyproject.toml [tool.ruff]): a finding fails the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: lint /usr/bin/chromium
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

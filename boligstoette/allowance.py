@@ -9,7 +9,7 @@ Decisions where the contract leaves room (README, 'Provisional allowances'):
   the latest three income months known at the run, annualised (× 12 / months), plus the forskud's
   income outside eIndkomst (counted 1/12 a month = once a year). Holiday allowance (ferietillaeg) is
   a one-off: it counts in the month it is paid, so it is left out of the estimate of coming months
-  (the monthly lookback sees it in its own month). Wealth: the members' forskud wealth of the
+  (only a lookback, not built yet, would count it in its own month). Wealth: the members' forskud wealth of the
   benefit year, else of the year before.
 - No dwelling kind in the register says 'no maximum' (plejebolig, assigned ældrebolig):
   `no_maximum_dwelling` is false until a source for it is delivered.

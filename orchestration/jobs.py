@@ -1,7 +1,7 @@
 import dagster as dg
 
 from assets.partitions import benefit_month
-from boligstoette.months import add_months, month_of
+from boligstoette.months import add_months, month_key
 
 # Every monthly asset of the benefit cycle, for one benefit month.
 monthly_benefit_job = dg.define_asset_job(
@@ -16,7 +16,7 @@ def monthly_after_cutoff(context: dg.ScheduleEvaluationContext) -> dg.RunRequest
     """On the day after the default cut-off (the 20th) of month M-1, compute benefit month M:
     the benefit is paid in advance."""
     tick = context.scheduled_execution_time
-    month = add_months(month_of(tick), 1)
+    month = add_months(month_key(tick), 1)
     if month not in benefit_month.get_partition_keys(current_time=tick):
         return dg.SkipReason(f"benefit month {month} is not a partition")
     return dg.RunRequest(partition_key=month, run_key=f"monthly-{month}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from boligstoette import months
 from boligstoette.synth import fmt
 
 INJECT_KINDS = (
@@ -72,7 +73,7 @@ def parse_month(text: str) -> int:
     year, month = int(parts[0]), int(parts[1])
     if not (1 <= month <= 12 and 2016 <= year <= 2099):
         raise ValueError(f"month must be YYYY-MM between 2016-01 and 2099-12, got {text!r}")
-    return fmt.month_index(year, month)
+    return months.month_index(year, month)
 
 
 class Calendar:
@@ -82,7 +83,8 @@ class Calendar:
         self.T = parse_month(month)
         T = self.T
         # register snapshots on the 15th of T-3, T-2, T-1 (index 2 is the latest)
-        self.snaps = np.array([fmt.day_of(T - 3, 15), fmt.day_of(T - 2, 15), fmt.day_of(T - 1, 15)], dtype="datetime64[D]")
+        self.snaps = np.array([fmt.day_of(T - 3, 15), fmt.day_of(T - 2, 15), fmt.day_of(T - 1, 15)],
+                              dtype="datetime64[D]")
         self.bbr_date = fmt.day_of(T - 1, 10)
         self.cases_date = fmt.day_of(T - 1, 18)
         self.income_months = list(range(T - 25, T - 1))  # T-25 .. T-2, 24 months
@@ -91,12 +93,13 @@ class Calendar:
         last_closed = (T - 1) // 12 - 1
         # annual statements exist for full years before T-1's year, once assessed (mid-March)
         self.aarsopgoerelse_years = [
-            y for y in range(first_year, last_closed + 1) if fmt.day_of(fmt.month_index(y + 1, 3), 20) <= self.cases_date
+            y for y in range(first_year, last_closed + 1)
+            if fmt.day_of(months.month_index(y + 1, 3), 20) <= self.cases_date
         ]
         self.forskud_years = sorted({T // 12 - 1, (T - 1) // 12, T // 12})
         # the income model runs from January of the earliest year any file needs
-        self.model_months = list(range(fmt.month_index(min([first_year] + self.aarsopgoerelse_years), 1), T - 1))
-        self.T_first = fmt.month_first(T)
+        self.model_months = list(range(months.month_index(min([first_year] + self.aarsopgoerelse_years), 1), T - 1))
+        self.T_first = months.month_first(T)
 
     @staticmethod
     def compact(d: np.datetime64) -> str:

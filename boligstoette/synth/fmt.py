@@ -5,43 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from boligstoette.months import month_first, month_last, month_of
 from boligstoette.rules.csvio import money_strings
 
 DAY = np.timedelta64(1, "D")
 NAT = np.datetime64("NaT", "D")
 
 
-# --- months as integers (year * 12 + month - 1) ---------------------------------------------------
-
-def month_index(year: int, month: int) -> int:
-    return year * 12 + month - 1
-
-
-def month_str(m: int) -> str:
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
-
-
-def month_compact(m: int) -> str:
-    return f"{m // 12:04d}{m % 12 + 1:02d}"
-
-
-def month_first(m) -> np.ndarray:
-    """First day of month index m (scalar or array) as datetime64[D]."""
-    m = np.asarray(m, dtype=np.int64)
-    return (m - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
-
-
 def day_of(m: int, day: int) -> np.datetime64:
     return month_first(m) + np.timedelta64(day - 1, "D")
-
-
-def month_of(d: np.ndarray) -> np.ndarray:
-    """Month index of datetime64[D] values."""
-    return d.astype("datetime64[M]").astype(np.int64) + 1970 * 12
-
-
-def month_last(m) -> np.ndarray:
-    return month_first(np.asarray(m) + 1) - DAY
 
 
 def add_years(d: np.ndarray, years) -> np.ndarray:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from boligstoette.synth import fmt, writer
+from boligstoette import months
+from boligstoette.synth import writer
 from boligstoette.synth.cases import apply_misspellings, build_cases
 from boligstoette.synth.config import INJECT_KINDS, Calendar, SynthConfig
 from boligstoette.synth.errors import inject
@@ -88,8 +89,8 @@ def generate(cfg: SynthConfig, force: bool = False) -> Result:
         "misspell_rate": cfg.misspell_rate,
         "snapshots": [str(d) for d in cal.snaps],
         "bbr_date": str(cal.bbr_date), "cases_date": str(cal.cases_date),
-        "income_months": [fmt.month_str(m) for m in cal.income_months],
-        "income_redelivery_month": fmt.month_str(cal.redelivery_month),
+        "income_months": [months.month_str(m) for m in cal.income_months],
+        "income_redelivery_month": months.month_str(cal.redelivery_month),
         "injected": result.injected,
         "shortfall": {k: {"wanted": w, "injected": g} for k, (w, g) in result.shortfall.items()},
         "files": dict(sorted(result.counts.items())),

@@ -13,11 +13,13 @@ MUNICIPALITIES: tuple[tuple[str, str, int, tuple[tuple[str, str], ...]], ...] = 
         ("2100", "København Ø"), ("2150", "Nordhavn"), ("2200", "København N"), ("2300", "København S"),
         ("2400", "København NV"), ("2450", "København SV"), ("2500", "Valby"), ("2700", "Brønshøj"),
         ("2720", "Vanløse"))),
-    ("147", "Frederiksberg", 105, (("1800", "Frederiksberg C"), ("1850", "Frederiksberg C"), ("2000", "Frederiksberg"))),
+    ("147", "Frederiksberg", 105, (
+        ("1800", "Frederiksberg C"), ("1850", "Frederiksberg C"), ("2000", "Frederiksberg"))),
     ("151", "Ballerup", 52, (("2750", "Ballerup"), ("2760", "Måløv"))),
     ("153", "Brøndby", 35, (("2605", "Brøndby"), ("2660", "Brøndby Strand"))),
     ("155", "Dragør", 14, (("2791", "Dragør"),)),
-    ("157", "Gentofte", 75, (("2820", "Gentofte"), ("2900", "Hellerup"), ("2920", "Charlottenlund"), ("2870", "Dyssegård"))),
+    ("157", "Gentofte", 75, (
+        ("2820", "Gentofte"), ("2900", "Hellerup"), ("2920", "Charlottenlund"), ("2870", "Dyssegård"))),
     ("159", "Gladsaxe", 70, (("2860", "Søborg"), ("2880", "Bagsværd"))),
     ("161", "Glostrup", 23, (("2600", "Glostrup"),)),
     ("163", "Herlev", 30, (("2730", "Herlev"),)),
@@ -75,7 +77,8 @@ MUNICIPALITIES: tuple[tuple[str, str, int, tuple[tuple[str, str], ...]], ...] = 
     ("530", "Billund", 27, (("7190", "Billund"), ("7200", "Grindsted"))),
     ("540", "Sønderborg", 74, (("6400", "Sønderborg"), ("6430", "Nordborg"), ("6300", "Gråsten"))),
     ("550", "Tønder", 37, (("6270", "Tønder"), ("6240", "Løgumkloster"))),
-    ("561", "Esbjerg", 116, (("6700", "Esbjerg"), ("6705", "Esbjerg Ø"), ("6710", "Esbjerg V"), ("6715", "Esbjerg N"), ("6760", "Ribe"))),
+    ("561", "Esbjerg", 116, (
+        ("6700", "Esbjerg"), ("6705", "Esbjerg Ø"), ("6710", "Esbjerg V"), ("6715", "Esbjerg N"), ("6760", "Ribe"))),
     ("563", "Fanø", 3, (("6720", "Fanø"),)),
     ("573", "Varde", 50, (("6800", "Varde"),)),
     ("575", "Vejen", 43, (("6600", "Vejen"), ("6630", "Rødding"), ("6650", "Brørup"))),
@@ -92,7 +95,9 @@ MUNICIPALITIES: tuple[tuple[str, str, int, tuple[tuple[str, str], ...]], ...] = 
     ("707", "Norddjurs", 37, (("8500", "Grenaa"),)),
     ("710", "Favrskov", 50, (("8370", "Hadsten"), ("8450", "Hammel"), ("8382", "Hinnerup"))),
     ("727", "Odder", 23, (("8300", "Odder"),)),
-    ("730", "Randers", 99, (("8900", "Randers C"), ("8920", "Randers NV"), ("8930", "Randers NØ"), ("8940", "Randers SV"), ("8960", "Randers SØ"))),
+    ("730", "Randers", 99, (
+        ("8900", "Randers C"), ("8920", "Randers NV"), ("8930", "Randers NØ"), ("8940", "Randers SV"),
+        ("8960", "Randers SØ"))),
     ("740", "Silkeborg", 96, (("8600", "Silkeborg"), ("8653", "Them"))),
     ("741", "Samsø", 4, (("8305", "Samsø"),)),
     ("746", "Skanderborg", 64, (("8660", "Skanderborg"), ("8680", "Ry"))),
@@ -113,7 +118,9 @@ MUNICIPALITIES: tuple[tuple[str, str, int, tuple[tuple[str, str], ...]], ...] = 
     ("840", "Rebild", 30, (("9520", "Skørping"), ("9530", "Støvring"))),
     ("846", "Mariagerfjord", 42, (("9500", "Hobro"), ("9550", "Mariager"), ("9560", "Hadsund"))),
     ("849", "Jammerbugt", 38, (("9440", "Aabybro"), ("9490", "Pandrup"), ("9460", "Brovst"))),
-    ("851", "Aalborg", 222, (("9000", "Aalborg"), ("9200", "Aalborg SV"), ("9210", "Aalborg SØ"), ("9220", "Aalborg Øst"), ("9400", "Nørresundby"))),
+    ("851", "Aalborg", 222, (
+        ("9000", "Aalborg"), ("9200", "Aalborg SV"), ("9210", "Aalborg SØ"), ("9220", "Aalborg Øst"),
+        ("9400", "Nørresundby"))),
     ("860", "Hjørring", 64, (("9800", "Hjørring"), ("9850", "Hirtshals"))),
 )
 

@@ -102,7 +102,8 @@ _ACCENTS = {"é": "e", "è": "e", "ü": "u", "ö": "o", "ä": "a", "ç": "c", "�
             "Ü": "U", "Ç": "C", "Ş": "S", "É": "E"}
 _ADD_ACCENT = {"Rene": "René", "Andre": "André", "Zoe": "Zoé", "Chloe": "Chloé", "Muller": "Müller",
                "Jose": "José", "Irene": "Irène", "Noe": "Noé"}
-_KEYBOARD = {c: n for c, n in zip("abcdefghijklmnopqrstuvwxyzæøå", "snvsrdfhjknlbmipwtdyibqczhtøæå")}
+# the neighbour string is one letter longer than the alphabet; zip drops the extra letter (kept so spellings stay)
+_KEYBOARD = {c: n for c, n in zip("abcdefghijklmnopqrstuvwxyzæøå", "snvsrdfhjknlbmipwtdyibqczhtøæå", strict=False)}
 
 
 def _swap_pairs(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
@@ -157,34 +158,60 @@ def applicable_kinds(first: str, middle: str, last: str) -> list[str]:
     return kinds
 
 
+_LETTER_PAIRS = {  # the first direction that changes the name wins
+    "aa": (("Å", "Aa"), ("å", "aa"), ("Aa", "Å"), ("aa", "å")),
+    "ae": (("Æ", "Ae"), ("æ", "ae"), ("Ae", "Æ"), ("ae", "æ")),
+    "oe": (("Ø", "Oe"), ("ø", "oe"), ("Oe", "Ø"), ("oe", "ø")),
+}
+
+
+def _case(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    style = int(rng.integers(0, 3))
+    return full.upper() if style == 0 else full.lower() if style == 1 else " ".join(
+        p for p in (first, middle, last.lower()) if p)
+
+
+def _accent(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    out = "".join(_ACCENTS.get(c, c) for c in full)
+    if out == full:  # nothing to drop: add one instead
+        out = " ".join(_ADD_ACCENT.get(p, p) for p in (first, middle, last) if p)
+    return out
+
+
+def _hyphen(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    new_last = last.replace("-", " ") if "-" in last else last.replace(" ", "-", 1)
+    return " ".join(p for p in (first, middle, new_last) if p)
+
+
+def _middle_omitted(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    return f"{first} {last}"
+
+
+def _middle_reordered(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    return f"{middle} {first} {last}" if rng.random() < 0.5 else f"{first} {last} {middle}"
+
+
+def _typo1(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    return _typo(rng, full)
+
+
+def _typo2(rng: np.random.Generator, first: str, middle: str, last: str, full: str) -> str:
+    return _typo(rng, _typo(rng, full))
+
+
+_VARIANTS = {
+    "case": _case, "accent": _accent, "hyphen": _hyphen, "middle_omitted": _middle_omitted,
+    "middle_reordered": _middle_reordered, "typo1": _typo1, "typo2": _typo2,
+}
+
+
 def misspell(rng: np.random.Generator, first: str, middle: str, last: str, kind: str) -> str:
     """The name spelled differently by `kind`; the result always differs from the registered spelling."""
     full = " ".join(p for p in (first, middle, last) if p)
-    if kind == "aa":
-        out = _swap_pairs(full, (("Å", "Aa"), ("å", "aa"), ("Aa", "Å"), ("aa", "å")))
-    elif kind == "ae":
-        out = _swap_pairs(full, (("Æ", "Ae"), ("æ", "ae"), ("Ae", "Æ"), ("ae", "æ")))
-    elif kind == "oe":
-        out = _swap_pairs(full, (("Ø", "Oe"), ("ø", "oe"), ("Oe", "Ø"), ("oe", "ø")))
-    elif kind == "case":
-        style = int(rng.integers(0, 3))
-        out = full.upper() if style == 0 else full.lower() if style == 1 else " ".join(
-            p for p in (first, middle, last.lower()) if p)
-    elif kind == "accent":
-        out = "".join(_ACCENTS.get(c, c) for c in full)
-        if out == full:
-            out = " ".join(_ADD_ACCENT.get(p, p) for p in (first, middle, last) if p)
-    elif kind == "hyphen":
-        new_last = last.replace("-", " ") if "-" in last else last.replace(" ", "-", 1)
-        out = " ".join(p for p in (first, middle, new_last) if p)
-    elif kind == "middle_omitted":
-        out = f"{first} {last}"
-    elif kind == "middle_reordered":
-        out = f"{middle} {first} {last}" if rng.random() < 0.5 else f"{first} {last} {middle}"
-    elif kind == "typo1":
-        out = _typo(rng, full)
-    elif kind == "typo2":
-        out = _typo(rng, _typo(rng, full))
+    if kind in _LETTER_PAIRS:
+        out = _swap_pairs(full, _LETTER_PAIRS[kind])
+    elif kind in _VARIANTS:
+        out = _VARIANTS[kind](rng, first, middle, last, full)
     else:
         raise ValueError(kind)
     if out == full:  # e.g. a transposition of two equal letters

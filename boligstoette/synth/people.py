@@ -37,7 +37,7 @@ class People:
         self._other_f = np.array(names.OTHER_FIRST_F)
         middle = np.array(names.MIDDLE)
         self._middle_f = middle[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 27, 28, 29]]
-        self._middle_m = middle[[6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28]]
+        self._middle_m = middle[np.arange(6, 29)]
 
     def surname(self, n: int, other: np.ndarray) -> np.ndarray:
         rng = self.rng

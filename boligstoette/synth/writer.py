@@ -138,70 +138,96 @@ def write_bbr(out: Path, reg: Register, cal: Calendar) -> dict[str, int]:
     })}
 
 
+_CHANGED_COLUMNS = {"rent_changed": ("rent_monthly", "supplements_monthly", "rent_effective_from"),
+                    "utilities_changed": ("heating_payment", "water_payment", "drainage_payment"),
+                    "lease_ended": ("lease_end",), "lease_reopened": ("lease_end",)}
+
+
 def write_changes(out: Path, reg: Register, cal: Calendar, rng: np.random.Generator) -> dict[str, int]:
+    # draws from rng in this order: event ids, late deliveries, duplicates, swapped neighbours
+    registered, lines = _change_lines(reg, rng)
+    cut_times = _delivery_times(cal.snaps)
+    per_file = _deliver(rng, registered, lines, cut_times)
+    return _write_change_files(out, rng, per_file, cut_times)
+
+
+def _change_side(reg: Register, k: np.ndarray, lease: np.ndarray) -> dict[str, list[str]]:
+    """The changed register columns in snapshot k of each event, as register text."""
+    return {
+        "rent_monthly": fmt.fmt_money(reg.rent[k, lease]).tolist(),
+        "supplements_monthly": fmt.fmt_money(reg.supp[k, lease]).tolist(),
+        "rent_effective_from": fmt.fmt_date(reg.eff[k, lease]).tolist(),
+        "heating_payment": _PAY[reg.heat[k, lease]].tolist(),
+        "water_payment": _PAY[reg.water[k, lease]].tolist(),
+        "drainage_payment": _PAY[reg.drain[k, lease]].tolist(),
+        "lease_end": fmt.fmt_date(reg.endvis[k, lease]).tolist(),
+    }
+
+
+def _change_lines(reg: Register, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """The change notifications as JSON lines, in registration order; returns their registration times too."""
     lease, kind, interval, registered, effective = reg.events.arrays()
     order = np.lexsort((kind.astype(str), lease, registered))
-    lease, kind, interval, registered, effective = lease[order], kind[order], interval[order], registered[order], effective[order]
+    lease, kind, interval = lease[order], kind[order], interval[order]
+    registered, effective = registered[order], effective[order]
     n = len(lease)
     ids = rng.integers(0, 2**63, (n, 2), dtype=np.int64)
     event_id = [str(uuid.UUID(int=(int(a) << 64) | int(b), version=4)) for a, b in ids]
-    reg_text = fmt.fmt_timestamp(registered)
-    eff_text = fmt.fmt_date(effective)
-    org = reg.org_id[reg.lease_org()[lease]]
-    unit = reg.unit_id[reg.l_unit[lease]]
+    reg_list = fmt.fmt_timestamp(registered).tolist()
+    eff_list = fmt.fmt_date(effective).tolist()
+    org_list = reg.org_id[reg.lease_org()[lease]].tolist()
+    unit_list = reg.unit_id[reg.l_unit[lease]].tolist()
     lease_ids = reg.lease_id[lease].tolist()
-    # old (snapshot j-1) and new (snapshot j) values of the changed register columns, as register text
-    side = {}
-    for name, k in (("old", interval - 1), ("new", interval)):
-        side[name] = {
-            "rent_monthly": fmt.fmt_money(reg.rent[k, lease]).tolist(),
-            "supplements_monthly": fmt.fmt_money(reg.supp[k, lease]).tolist(),
-            "rent_effective_from": fmt.fmt_date(reg.eff[k, lease]).tolist(),
-            "heating_payment": _PAY[reg.heat[k, lease]].tolist(),
-            "water_payment": _PAY[reg.water[k, lease]].tolist(),
-            "drainage_payment": _PAY[reg.drain[k, lease]].tolist(),
-            "lease_end": fmt.fmt_date(reg.endvis[k, lease]).tolist(),
-        }
-    columns_of = {"rent_changed": ("rent_monthly", "supplements_monthly", "rent_effective_from"),
-                  "utilities_changed": ("heating_payment", "water_payment", "drainage_payment"),
-                  "lease_ended": ("lease_end",), "lease_reopened": ("lease_end",)}
-    reg_list, eff_list, org_list, unit_list = reg_text.tolist(), eff_text.tolist(), org.tolist(), unit.tolist()
+    # old (snapshot j-1) and new (snapshot j) values
+    old_side, new_side = _change_side(reg, interval - 1, lease), _change_side(reg, interval, lease)
     lines = []
     for i in range(n):
-        cols = columns_of[kind[i]]
-        old = {c: side["old"][c][i] or None for c in cols}
-        new = {c: side["new"][c][i] or None for c in cols}
+        cols = _CHANGED_COLUMNS[kind[i]]
+        old = {c: old_side[c][i] or None for c in cols}
+        new = {c: new_side[c][i] or None for c in cols}
         lines.append(json.dumps({
             "event_id": event_id[i], "registered_at": reg_list[i], "org_id": org_list[i], "unit_id": unit_list[i],
             "lease_id": lease_ids[i], "kind": kind[i], "effective_date": eff_list[i], "old": old, "new": new,
         }, ensure_ascii=False, separators=(",", ":")))
+    return registered, lines
 
-    # delivery files every 14 days from the first snapshot; the last one on the latest snapshot's date
-    S = cal.snaps
+
+def _delivery_times(S: np.ndarray) -> np.ndarray:
+    """Delivery files every 14 days from the first snapshot, the last one on the latest snapshot's date,
+    each cut at 01:30."""
     cuts = []
     c = S[0] + np.timedelta64(14, "D")
     while c < S[2]:
         cuts.append(c)
         c = c + np.timedelta64(14, "D")
     cuts.append(S[2])
-    cut_times = np.array(cuts, dtype="datetime64[D]").astype("datetime64[s]") + np.timedelta64(5400, "s")  # 01:30
+    return np.array(cuts, dtype="datetime64[D]").astype("datetime64[s]") + np.timedelta64(5400, "s")
+
+
+def _deliver(rng: np.random.Generator, registered: np.ndarray, lines: list[str],
+             cut_times: np.ndarray) -> list[list[str]]:
+    """The lines of each delivery file: the first cut after registration, a few one file late, and a few
+    delivered twice (in the next file, or the previous one for the last file)."""
+    n, nf = len(lines), len(cut_times)
     file_of = np.searchsorted(cut_times, registered, side="right")
-    file_of = np.minimum(file_of, len(cuts) - 1)
-    nf = len(cuts)
+    file_of = np.minimum(file_of, nf - 1)
     late = (rng.random(n) < 0.01) & (file_of < nf - 1)
     file_of = np.where(late, file_of + 1, file_of)
     per_file: list[list[str]] = [[] for _ in range(nf)]
     for i in range(n):
         per_file[file_of[i]].append(lines[i])
-    # the same event delivered twice (in the next file, or the previous one for the last file)
     n_dup = max(1, int(round(0.005 * n))) if n >= 20 else 0
     for i in np.sort(rng.choice(n, n_dup, replace=False)) if n_dup else []:
         target = file_of[i] + 1 if file_of[i] < nf - 1 else max(0, file_of[i] - 1)
         if target != file_of[i]:
             per_file[target].insert(int(rng.integers(0, len(per_file[target]) + 1)), lines[i])
+    return per_file
+
+
+def _write_change_files(out: Path, rng: np.random.Generator, per_file: list[list[str]],
+                        cut_times: np.ndarray) -> dict[str, int]:
     counts = {}
-    for k in range(nf):
-        rows = per_file[k]
+    for k, rows in enumerate(per_file):
         # a few neighbours swapped: notifications are not strictly in registration order
         for _ in range(max(0, len(rows) // 30)):
             a = int(rng.integers(0, len(rows)))
@@ -314,7 +340,8 @@ def write_truth(out: Path, reg: Register, cal: Calendar, cases: Cases, truth: Tr
         "detail": t["detail"].astype(str),
     }
     if n:
-        order = np.lexsort((cols["lease_id"], cols["unit_id"], cols["org_id"], np.array([kind_rank[k] for k in cols["kind"]])))
+        rank = np.array([kind_rank[k] for k in cols["kind"]])
+        order = np.lexsort((cols["lease_id"], cols["unit_id"], cols["org_id"], rank))
         cols = {k: v[order] for k, v in cols.items()}
     counts = {"_truth/injected_errors.csv": write_csv(out / "_truth" / "injected_errors.csv", cols)}
 
@@ -337,7 +364,8 @@ def write_truth(out: Path, reg: Register, cal: Calendar, cases: Cases, truth: Tr
         "role": np.array([c["role"] for c in corrections], dtype=str),
         "month": np.array([c["month"] for c in corrections], dtype=str),
         "income_type": np.array([c["income_type"] for c in corrections], dtype=str),
-        "old_amount": np.array(["" if c["old"] is None else str(fmt.fmt_money(np.array([c["old"]]))[0]) for c in corrections], dtype=str),
+        "old_amount": np.array(["" if c["old"] is None else str(fmt.fmt_money(np.array([c["old"]]))[0])
+                                for c in corrections], dtype=str),
         "new_amount": np.array([str(fmt.fmt_money(np.array([c["new"]]))[0]) for c in corrections], dtype=str),
     })
     return counts

@@ -30,14 +30,14 @@ def _write_chunk(f, columns: list[str], chunk: dict[str, np.ndarray]) -> int:
         raise ValueError("columns of different lengths")
     if rows == 0:
         return 0
-    text = "\n".join(map(";".join, zip(*lists)))
+    text = "\n".join(map(";".join, zip(*lists, strict=True)))
     plain = (text.count(";") == (len(columns) - 1) * rows and text.count("\n") == rows - 1
              and '"' not in text and "\r" not in text)
     if plain:
         f.write(text)
         f.write("\n")
     else:
-        csv.writer(f, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(zip(*lists))
+        csv.writer(f, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(zip(*lists, strict=True))
     return rows
 
 

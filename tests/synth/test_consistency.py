@@ -18,7 +18,7 @@ SNAP_DATES = ["2026-09-15", "2026-10-15", "2026-11-15"]
 
 def test_snapshot_dates_and_sizes(clean):
     snaps = clean.snapshots()
-    for snap, day in zip(snaps, SNAP_DATES):
+    for snap, day in zip(snaps, SNAP_DATES, strict=True):
         assert (snap["snapshot_date"] == day).all()
         assert 450 <= len(snap) <= 800
     latest = snaps[2]
@@ -54,7 +54,7 @@ def test_lease_ids_unique_per_snapshot_and_new_tenants_get_new_leases(clean):
         g = g.sort_values("lease_start")
         ends = g["lease_end"].tolist()
         starts = g["lease_start"].tolist()
-        assert all(e != "" and e < st for e, st in zip(ends[:-1], starts[1:]))
+        assert all(e != "" and e < st for e, st in zip(ends[:-1], starts[1:], strict=True))
 
 
 def test_register_values_are_realistic(clean):
@@ -70,7 +70,7 @@ def test_register_values_are_realistic(clean):
     assert (s["bbr_unit_id"] != "").mean() > 0.9
     assert s["address"].str.fullmatch(r".+ \d+(, (st\.|\d\.) (tv|th|mf))?").all()
     postal_of = {code: {pc for pc, _ in postal} for code, _, _, postal in MUNICIPALITIES}
-    assert all(pc in postal_of[m] for pc, m in zip(s["postal_code"], s["municipality_code"]))
+    assert all(pc in postal_of[m] for pc, m in zip(s["postal_code"], s["municipality_code"], strict=True))
     assert s["tenant_name"].str.contains("[æøåÆØÅ]").any()
     # ended leases are kept for 24 months only
     ended = s[s["lease_end"] != ""]
@@ -231,5 +231,6 @@ def test_afdeling_stats(clean):
 
 def test_truth_files_carry_no_cpr(dirty):
     for f in dirty.files("_truth/*"):
-        text = open(f, encoding="utf-8").read()
+        with open(f, encoding="utf-8") as fh:
+            text = fh.read()
         assert not pd.Series([text]).str.contains(r"\d{6}-\d{4}").any(), f

@@ -32,7 +32,8 @@ def test_different_seed_gives_different_data(tmp_path):
     generate(SynthConfig(out=tmp_path / "b", seed=2))
     a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
     assert a.keys() == b.keys()
-    for name in ("register/huslejeregister_20261115.csv", "cases/applications_20261118.csv", "income/eindkomst_202610.csv"):
+    for name in ("register/huslejeregister_20261115.csv", "cases/applications_20261118.csv",
+                 "income/eindkomst_202610.csv"):
         assert a[name] != b[name]
 
 

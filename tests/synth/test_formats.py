@@ -65,7 +65,8 @@ AARSOPGOERELSE = {"cpr": (CPR, True), "year": (r"\d{4}", True), "personal_income
 AFDELING_STATS = {
     "org_id": (None, True), "afdeling_id": (None, True), "units": (INTEGER, True), "annual_rent_total": (MONEY, True),
     "share_single_parents": (SHARE, True), "share_fulltime_public_benefits": (SHARE, True),
-    "share_housing_benefit": (SHARE, True), "avg_personal_income": (MONEY, True), "avg_disposable_amount": (MONEY, True),
+    "share_housing_benefit": (SHARE, True), "avg_personal_income": (MONEY, True),
+    "avg_disposable_amount": (MONEY, True),
 }
 CONTRACTS = [
     ("register/huslejeregister_*.csv", REGISTER),
@@ -93,13 +94,11 @@ def check_column(values: pd.Series, rule, required: bool, where: str) -> None:
     if rule is None:
         assert not filled.str.contains(";|\n|\r|\"").any(), where
         return
-    if isinstance(rule, tuple):
-        bad = filled[~filled.isin(rule)]
-    else:
-        bad = filled[~filled.str.fullmatch(rule)]
+    bad = filled[~filled.isin(rule)] if isinstance(rule, tuple) else filled[~filled.str.fullmatch(rule)]
     assert bad.empty, f"{where}: {len(bad)} bad values, e.g. {bad.iloc[0] if 'cpr' not in where else '<cpr>'}"
     if rule in (DATE, TIMESTAMP):
-        pd.to_datetime(filled, format="%Y-%m-%d" if rule == DATE else "ISO8601", utc=rule == TIMESTAMP)  # raises if impossible
+        # raises if a value is not a possible date or time
+        pd.to_datetime(filled, format="%Y-%m-%d" if rule == DATE else "ISO8601", utc=rule == TIMESTAMP)
 
 
 def check_file(path: str, spec: dict) -> pd.DataFrame:
@@ -157,7 +156,8 @@ def test_landing_layout_for_the_benefit_month(clean):
     months = [f"{y}{m:02d}" for y, m in [(2024, 11), (2024, 12)] + [(2025, m) for m in range(1, 13)]
               + [(2026, m) for m in range(1, 11)]]
     assert len(months) == 24
-    assert {n for n in names if re.fullmatch(r"income/eindkomst_\d{6}\.csv", n)} == {f"income/eindkomst_{m}.csv" for m in months}
+    monthly = {n for n in names if re.fullmatch(r"income/eindkomst_\d{6}\.csv", n)}
+    assert monthly == {f"income/eindkomst_{m}.csv" for m in months}
     assert "income/eindkomst_202609_r2.csv" in names
     assert {"income/forskud_2025.csv", "income/forskud_2026.csv", "income/aarsopgoerelse_2024.csv",
             "income/aarsopgoerelse_2025.csv", "rent_relief/afdeling_stats_2026.csv"} <= names

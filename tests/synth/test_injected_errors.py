@@ -63,13 +63,15 @@ def check_lease_ended_by_mistake(rows, s1, s2, s3, events, sample):
         assert a["lease_end"] == "" and b["lease_end"] >= "2026-10-01"
         assert a["tenant_name"] == b["tenant_name"]
         e = _events_for(events, r["lease_id"], "lease_ended")
-        assert len(e) >= 1 and e.iloc[0]["new"] == {"lease_end": b["lease_end"]} and e.iloc[0]["old"] == {"lease_end": None}
+        assert len(e) >= 1
+        assert e.iloc[0]["new"] == {"lease_end": b["lease_end"]} and e.iloc[0]["old"] == {"lease_end": None}
     for _, r in reopened.iterrows():
         x, a, b = s1.loc[r["lease_id"]], s2.loc[r["lease_id"]], s3.loc[r["lease_id"]]
         assert x["lease_end"] == "" and a["lease_end"] != "" and b["lease_end"] == ""
         assert len(_events_for(events, r["lease_id"], "lease_ended")) >= 1
         e = _events_for(events, r["lease_id"], "lease_reopened")
-        assert len(e) >= 1 and e.iloc[0]["old"] == {"lease_end": a["lease_end"]} and e.iloc[0]["new"] == {"lease_end": None}
+        assert len(e) >= 1
+        assert e.iloc[0]["old"] == {"lease_end": a["lease_end"]} and e.iloc[0]["new"] == {"lease_end": None}
 
 
 def _rent_event_matches(events, r, b):
@@ -94,7 +96,8 @@ def check_supplement_added_by_mistake(rows, s1, s2, s3, events, sample):
         assert a["supplements_monthly"] == "0.00" and float(b["supplements_monthly"]) > 0
         _rent_event_matches(events, r, b)
     common = s2.index.intersection(s3.index).difference(rows["lease_id"])
-    assert not ((s2.loc[common, "supplements_monthly"] == "0.00") & (s3.loc[common, "supplements_monthly"] != "0.00")).any()
+    s2_supp, s3_supp = s2.loc[common, "supplements_monthly"], s3.loc[common, "supplements_monthly"]
+    assert not ((s2_supp == "0.00") & (s3_supp != "0.00")).any()
 
 
 def check_supplement_removed_by_mistake(rows, s1, s2, s3, events, sample):
@@ -103,7 +106,8 @@ def check_supplement_removed_by_mistake(rows, s1, s2, s3, events, sample):
         assert float(a["supplements_monthly"]) > 0 and b["supplements_monthly"] == "0.00"
         _rent_event_matches(events, r, b)
     common = s2.index.intersection(s3.index).difference(rows["lease_id"])
-    assert not ((s2.loc[common, "supplements_monthly"] != "0.00") & (s3.loc[common, "supplements_monthly"] == "0.00")).any()
+    s2_supp, s3_supp = s2.loc[common, "supplements_monthly"], s3.loc[common, "supplements_monthly"]
+    assert not ((s2_supp != "0.00") & (s3_supp == "0.00")).any()
 
 
 def check_area_differs_from_bbr(rows, s1, s2, s3, events, sample):
@@ -187,7 +191,7 @@ def test_injected_kind_appears_in_data_and_truth(kind, per_kind):
     CHECKS[kind](rows, s1, s2, s3, sample.events(), sample)
     # case_id in the truth is the case on the affected lease (the original lease for a duplicate)
     ct = sample.case_truth()
-    case_of_unit = dict(zip(ct["unit_id"], ct["case_id"]))
+    case_of_unit = dict(zip(ct["unit_id"], ct["case_id"], strict=True))
     for _, r in rows.iterrows():
         if r["unit_id"]:
             assert r["case_id"] == case_of_unit.get(r["unit_id"], "")
