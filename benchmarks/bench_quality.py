@@ -187,25 +187,93 @@ def markdown(frame: pd.DataFrame) -> str:
 # --- main --------------------------------------------------------------------------------------
 
 
-def main(argv=None) -> int:
+def parse_args(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--landing", type=Path, default=DEFAULT_LANDING)
     parser.add_argument("--month", default="2026-12")
     parser.add_argument("--json", type=Path, help="write the figures as JSON")
     parser.add_argument("--docs", type=Path, help="Data Docs site directory (default: a folder next to --landing)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def read_inputs(landing_dir: Path, month: str, timing: dict):
+    """current, previous, bbr, notifications, and the landing reader's notifications (read twice on purpose:
+    the comparison run gets its own frame)."""
+    landing = Landing(landing_dir)
+    with measured("read deliveries (landing reader, not part of the checks)", timing):
+        current, _ = landing.read_register_snapshot(month)
+        previous, _ = landing.read_previous_register_snapshot(month)
+        bbr, _ = landing.read_bbr_units(month)
+        notes = landing.read_change_notifications(month)
+        reader_notes = landing.read_change_notifications(month)
+    return current, previous, bbr, notes, reader_notes
+
+
+def validate_with_gx(result, timing: dict) -> dict:
+    """The GX outcomes per scope; timed cold (context creation included) and warm."""
+    with measured("import great_expectations", timing):
+        import great_expectations  # noqa: F401
+
+        from expectations.gx_checks import validate_register_findings
+    with measured("GX validation: 4 suites (first run, incl. context)", timing):
+        outcomes = validate_register_findings(result)
+    with measured("GX validation: 4 suites (warm)", timing):
+        outcomes = validate_register_findings(result)
+    return outcomes
+
+
+def gx_disagreements(f: pd.DataFrame, outcomes: dict) -> list[str]:
+    """The codes where GX's failing keys are not exactly the findings' keys."""
+    from expectations.gx_checks import failing_keys
+
+    disagreements = []
+    for scope, outcome in outcomes.items():
+        for code in {c for c, k in CHECKS.items() if k.scope == scope}:
+            mine = f[f["code"] == code]
+            gx = failing_keys(outcome, code)
+            key = {"delivery": None, "organisation": "org_id"}.get(scope, "lease_id")
+            same = len(mine) == len(gx) and (
+                key is None or not len(gx) or sorted(mine[key]) == sorted(map(str, gx[key])))
+            if not same:
+                disagreements.append(code)
+    return disagreements
+
+
+def print_clean(clean: dict, reader_clean: dict) -> None:
+    print("\n## Clean leases and cases held\n")
+    print(f"clean leases held: {clean['clean_leases_held']:,} of {clean['clean_leases']:,} = "
+          f"{clean['clean_lease_share']:.3%}"
+          f"  by code: {clean['clean_held_by_code']}")
+    print(f"clean cases held: {clean['clean_cases_held']:,} of {clean['clean_cases']:,} = "
+          f"{clean['clean_case_share']:.3%};"
+          f" of which the hold delays a payout that is due: {clean['clean_cases_payout_delayed']} "
+          f"({clean['clean_case_delayed_share']:.3%})")
+    print(f"clean leases with a case that is held: {clean['clean_cases_held']:,} = "
+          f"{clean['clean_cases_held'] / clean['clean_leases']:.3%} of clean leases "
+          "(a hold on a lease without a case holds nothing)")
+    print(f"with the landing reader's notification window: clean leases held "
+          f"{reader_clean['clean_leases_held']:,} "
+          f"= {reader_clean['clean_lease_share']:.3%}, clean cases held {reader_clean['clean_cases_held']:,} "
+          f"= {reader_clean['clean_case_share']:.3%}  by code: {reader_clean['clean_held_by_code']}")
+
+
+def print_run_time(timing: dict) -> float:
+    """The timing table and the process's peak RSS (returned, in MB)."""
+    print("\n## Run time and memory\n")
+    print(markdown(pd.DataFrame([{"step": k, **v} for k, v in timing.items()])))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nprocess peak RSS (ru_maxrss): {peak:.0f} MB; python {sys.version.split()[0]}, pandas {pd.__version__}, "
+          f"{os.cpu_count()} CPUs")
+    return peak
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     ensure_sample(args.landing, args.month)
     timing: dict = {}
     print(f"national sample {args.landing}, benefit month {args.month}", flush=True)
 
-    landing = Landing(args.landing)
-    with measured("read deliveries (landing reader, not part of the checks)", timing):
-        current, _ = landing.read_register_snapshot(args.month)
-        previous, _ = landing.read_previous_register_snapshot(args.month)
-        bbr, _ = landing.read_bbr_units(args.month)
-        notes = landing.read_change_notifications(args.month)
-        reader_notes = landing.read_change_notifications(args.month)
+    current, previous, bbr, notes, reader_notes = read_inputs(args.landing, args.month, timing)
     truth = pd.read_csv(args.landing / "_truth" / "injected_errors.csv", sep=";", dtype=str, keep_default_na=False)
     cases = pd.read_csv(args.landing / "_truth" / "case_truth.csv", sep=";", dtype=str, keep_default_na=False)
     print(f"  {len(current):,} leases, {len(previous):,} in the previous snapshot, {len(bbr):,} BBR units, "
@@ -215,28 +283,14 @@ def main(argv=None) -> int:
         result = assess_register(current, previous, bbr, notes)
     with measured("organisation_error_list", timing):
         listing = organisation_error_list(result)
-
-    with measured("import great_expectations", timing):
-        import great_expectations  # noqa: F401
-
-        from expectations.gx_checks import build_data_docs, failing_keys, validate_register_findings
-    with measured("GX validation: 4 suites (first run, incl. context)", timing):
-        outcomes = validate_register_findings(result)
-    with measured("GX validation: 4 suites (warm)", timing):
-        outcomes = validate_register_findings(result)
+    outcomes = validate_with_gx(result, timing)
 
     # GX agrees with the findings, code by code
     f = result.findings
-    disagreements = []
-    for scope, outcome in outcomes.items():
-        for code in {c for c, k in CHECKS.items() if k.scope == scope}:
-            mine = f[f["code"] == code]
-            gx = failing_keys(outcome, code)
-            key = {"delivery": None, "organisation": "org_id"}.get(scope, "lease_id")
-            same = len(mine) == len(gx) and (key is None or not len(gx) or sorted(mine[key]) == sorted(map(str, gx[key])))
-            if not same:
-                disagreements.append(code)
+    disagreements = gx_disagreements(f, outcomes)
     docs_dir = args.docs or args.landing.parent / (args.landing.name + "_data_docs")
+    from expectations.gx_checks import build_data_docs  # imported (and timed) by validate_with_gx
+
     with measured("Data Docs site build (incl. CPR scan)", timing):
         index = build_data_docs(outcomes, docs_dir, run_name=args.month)
 
@@ -252,31 +306,16 @@ def main(argv=None) -> int:
     counts = result.counts()
     print("\n## Recall per injected kind\n")
     print(markdown(recall))
-    print(f"\npre-2014 corrections: {len(pre)}, with a reconciliation finding: {len(pre_recon)} (exempt by RULES § 12.2)")
-    print("\n## Clean leases and cases held\n")
-    print(f"clean leases held: {clean['clean_leases_held']:,} of {clean['clean_leases']:,} = "
-          f"{clean['clean_lease_share']:.3%}"
-          f"  by code: {clean['clean_held_by_code']}")
-    print(f"clean cases held: {clean['clean_cases_held']:,} of {clean['clean_cases']:,} = {clean['clean_case_share']:.3%};"
-          f" of which the hold delays a payout that is due: {clean['clean_cases_payout_delayed']} "
-          f"({clean['clean_case_delayed_share']:.3%})")
-    print(f"clean leases with a case that is held: {clean['clean_cases_held']:,} = "
-          f"{clean['clean_cases_held'] / clean['clean_leases']:.3%} of clean leases "
-          "(a hold on a lease without a case holds nothing)")
-    print(f"with the landing reader's notification window: clean leases held {reader_clean['clean_leases_held']:,} "
-          f"= {reader_clean['clean_lease_share']:.3%}, clean cases held {reader_clean['clean_cases_held']:,} "
-          f"= {reader_clean['clean_case_share']:.3%}  by code: {reader_clean['clean_held_by_code']}")
+    print(f"\npre-2014 corrections: {len(pre)}, with a reconciliation finding: {len(pre_recon)} "
+          "(exempt by RULES § 12.2)")
+    print_clean(clean, reader_clean)
     print(f"month held: {result.month_held}; organisations held: {result.held_organisations()}")
     print("\n## Findings per code\n")
     print(markdown(counts[counts["findings"] > 0]))
     print(f"\norganisation error list: {len(listing):,} rows for {listing['org_id'].nunique()} organisations")
     print(f"GX agrees with the findings for every code: {not disagreements} {disagreements or ''}")
     print(f"Data Docs: {index}")
-    print("\n## Run time and memory\n")
-    print(markdown(pd.DataFrame([{"step": k, **v} for k, v in timing.items()])))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nprocess peak RSS (ru_maxrss): {peak:.0f} MB; python {sys.version.split()[0]}, pandas {pd.__version__}, "
-          f"{os.cpu_count()} CPUs")
+    peak = print_run_time(timing)
 
     if args.json:
         args.json.write_text(json.dumps({
@@ -289,6 +328,11 @@ def main(argv=None) -> int:
             "timing": timing,
             "process_peak_rss_mb": round(peak),
         }, indent=2, default=str), encoding="utf-8")
+    return verdict(recall, clean, pre_recon, disagreements)
+
+
+def verdict(recall: pd.DataFrame, clean: dict, pre_recon: pd.DataFrame, disagreements: list[str]) -> int:
+    """Print PASS/FAIL per acceptance criterion; the exit status (0: all pass)."""
     criteria = {
         "recall 100 % for every kind": bool((recall["recall"] == 1.0).all()),
         "clean cases held < 0.1 %": clean["clean_case_share"] < 0.001,

@@ -24,6 +24,7 @@ Great Expectations is imported lazily (~3.5 s), inside the functions that need i
 ephemeral context is kept per process, with progress bars off.
 """
 
+import contextlib
 import json
 import math
 import re
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import pandas as pd
 
-from boligstoette.privacy import FULL_CPR_PATTERN
+from boligstoette.privacy import CPR_FORMAT, FULL_CPR_PATTERN
 from expectations import SUITES_DIR
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ _PARTIAL_UNEXPECTED_COUNT = 20  # rows GX returns per failure; duplicates need a
 _SUITE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATASOURCE_NAME = "dataframes"
 _BATCH_DEFINITION_NAME = "whole_dataframe"
-_CPR_ANYWHERE = re.compile(r"\d{6}-\d{4}")  # redaction: broad on purpose
+_CPR_ANYWHERE = re.compile(CPR_FORMAT)  # redaction: anywhere, even inside other text
 _CPR_STANDING_ALONE = re.compile(FULL_CPR_PATTERN)
 _TEN_DIGITS = re.compile(r"(?<!\d)\d{10}(?!\d)")
 _REDACTED = "<redacted>"
@@ -242,7 +243,8 @@ def _sanitise_result(result, key_columns: list[str]) -> None:
         kwargs = config.kwargs or {}
         columns = [c for c in [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")] if c]
         columns += list(kwargs.get("column_list") or [])
-        personal = any(is_personal_column(c, config.meta) for c in columns) or bool((config.meta or {}).get("personal_data"))
+        personal = (any(is_personal_column(c, config.meta) for c in columns)
+                    or bool((config.meta or {}).get("personal_data")))
         res = r.result
         if not isinstance(res, dict):
             continue
@@ -396,6 +398,12 @@ def _json_safe(value: Any) -> Any:
         return [_json_safe(v) for v in value]
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return None if pd.isna(value) else value.isoformat()
+    return _json_safe_scalar(value)
+
+
+def _json_safe_scalar(value: Any) -> Any:
+    """A numpy scalar or python number as a python number (NaN -> None); anything else as text
+    (None where pandas calls it missing)."""
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
         try:
             value = value.item()
@@ -407,11 +415,9 @@ def _json_safe(value: Any) -> Any:
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, int):
         return value
-    try:
+    with contextlib.suppress(TypeError, ValueError):  # pd.isna refuses some objects: those are text
         if pd.isna(value):
             return None
-    except (TypeError, ValueError):
-        pass
     return str(value)
 
 
@@ -497,14 +503,14 @@ def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None)
     for result in results:
         suite_name = result.suite_name
         if suite_name not in added:
-            try:
+            # a suite not kept under version control: its validation page still renders
+            with contextlib.suppress(FileNotFoundError, ValueError):
                 context.suites.add(load_suite(suite_name))
-            except (FileNotFoundError, ValueError):
-                pass  # a suite not kept under version control: its validation page still renders
             added.add(suite_name)
         batch = ((result.meta or {}).get("active_batch_definition") or {}).get("data_asset_name") or suite_name
         key = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name), run_id=run_id, batch_identifier=batch
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name), run_id=run_id,
+            batch_identifier=batch,
         )
         result.meta = {**(result.meta or {}), "run_id": run_id, "validation_time": run_time}
         context.validation_results_store.set(key, result)
@@ -558,7 +564,8 @@ def to_asset_check_result(
     if data_docs_url:
         metadata["data_docs"] = dg.MetadataValue.url(data_docs_url)
     if outcome.passed:
-        description = f"{outcome.suite_name}: all {outcome.evaluated_expectations} expectations passed on {outcome.rows} rows"
+        description = (f"{outcome.suite_name}: all {outcome.evaluated_expectations} expectations passed "
+                       f"on {outcome.rows} rows")
     else:
         critical = sum(f["severity"] == "critical" for f in outcome.failures)
         # what failed and where, readable on the check's page without opening the JSON; keys are

@@ -11,15 +11,18 @@ speak of dates, amounts, codes and ids only.
 """
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
+from typing import NamedTuple, Self
 
 import numpy as np
 import pandas as pd
 
+from boligstoette.privacy import cpr_birth_dates, mask_text
 from boligstoette.quality.checks import CHECKS, SCOPES, codes
-from boligstoette.quality.cpr import cpr_birth_dates
-from boligstoette.quality.thresholds import QualityThresholds
+from boligstoette.quality.thresholds import DEFAULT_THRESHOLDS, QualityThresholds
 
 PRE_2014 = np.datetime64("2014-06-01", "us")
 """RULES § 12.2: a rent corrected back to a date before 1 June 2014 sends no notification."""
@@ -328,173 +331,253 @@ def _organisation(ctx: _Context):
 
 # --- lease -----------------------------------------------------------------------------------
 
+_Flags = Iterator[tuple[str, np.ndarray, np.ndarray]]
+"""What a lease check yields: (code, mask over the current rows, one detail per flagged row)."""
+
+
+class _Periods(NamedTuple):
+    """The current rows' lease periods, shared by the checks that compare dates."""
+
+    start: np.ndarray
+    end: np.ndarray
+    unit: np.ndarray
+    """unit_id as integer codes, so per-dwelling grouping is integer work."""
+
+    @classmethod
+    def of(cls, ctx: _Context) -> Self:
+        c = ctx.cur
+        unit_codes = pd.factorize(c["unit_id"])[0] if ctx.n else np.zeros(0, np.int64)
+        return cls(_dates(c, "lease_start"), _dates(c, "lease_end"), unit_codes)
+
 
 def _lease(ctx: _Context, bbr: pd.DataFrame | None):
-    th, c, n, day, prev_day = ctx.th, ctx.cur, ctx.n, ctx.day, ctx.prev_day
+    """Per current row one flag per lease code (columns in catalogue order), then the vanished leases
+    of the previous snapshot appended as rows of their own. A check whose inputs are missing (no
+    snapshot date, no previous snapshot, no BBR) leaves its codes unflagged."""
+    n, periods = ctx.n, _Periods.of(ctx)
+    checks = [_end_before_start(periods), _cpr_not_a_birth_date(ctx)]
+    if n and ctx.day is not None:
+        checks.append(_duplicate_active_lease(ctx, periods))
+    if ctx.prev is not None and n:  # against the previous snapshot of the same lease_id
+        checks += [_tenant_changed(ctx), _lease_start_changed(ctx, periods), _rent_jumps(ctx),
+                   _supplement_added_or_removed(ctx), _lease_ended_without_successor(ctx, periods),
+                   _lease_reopened(ctx, periods), _lease_reappeared(ctx, periods)]
+    if bbr is not None and len(bbr) and n:
+        checks.append(_bbr_differs(ctx, bbr))
+
     flag = {code: np.zeros(n, dtype=bool) for code in codes("lease")}
     details: dict[str, pd.Series] = {}
-
-    def note(code, mask, text):
+    for code, mask, text in chain.from_iterable(checks):
         flag[code] = mask
         if mask.any():
             details[code] = pd.Series(np.asarray(text, dtype=object), index=np.flatnonzero(mask), dtype="str")
-
-    start, end = _dates(c, "lease_start"), _dates(c, "lease_end")
-    unit_codes = pd.factorize(c["unit_id"])[0] if n else np.zeros(0, np.int64)
-
-    # an impossible period
-    m = ~np.isnat(end) & (end < start)
-    note("DQ_END_BEFORE_START", m, _join("lease_end ", _fmt_dates(end[m]), " is before lease_start ", _fmt_dates(start[m])))
-    valid_end = ~np.isnat(end) & (end >= start)
-
-    # the CPR number as a date, and against the birth date
-    present, cpr_date = cpr_birth_dates(c["tenant_cpr"]) if n else (np.zeros(0, bool), np.zeros(0, "datetime64[us]"))
-    m = present & np.isnat(cpr_date)
-    note("DQ_CPR_NOT_A_DATE", m, np.full(m.sum(), "the registered CPR number does not begin with a valid date (DDMMYY)"))
-    birth = _dates(c, "tenant_birth_date")
-    m = present & ~np.isnat(cpr_date) & ~np.isnat(birth) & (cpr_date != birth)
-    note("DQ_CPR_BIRTH_DATE_MISMATCH", m,
-         np.full(m.sum(), "the date in the registered CPR number differs from the registered birth date"))
-
-    # more than one lease running at the same time on a dwelling: among the leases not ended before
-    # the snapshot date (an end before the start is no end), two whose periods overlap
-    if n and day is not None:
-        d = np.datetime64(day, "us")
-        considered = (np.isnat(end) | (end >= d)) & ~(~np.isnat(end) & (end < start))
-        idx = np.flatnonzero(considered)
-        end_num = np.where(np.isnat(end), np.iinfo(np.int64).max, end.astype(np.int64))
-        order = idx[np.lexsort((start[idx].astype(np.int64), unit_codes[idx]))]
-        u, s, e = unit_codes[order], start[order].astype(np.int64), end_num[order]
-        running_max = pd.Series(e).groupby(u).cummax().to_numpy()
-        same = np.r_[False, u[1:] == u[:-1]]
-        overlap = same & (s <= np.r_[np.iinfo(np.int64).min, running_max[:-1]])
-        m = considered & np.isin(unit_codes, np.unique(u[overlap]))
-        text = np.zeros(0, dtype=object)
-        if m.any():
-            ids = c.loc[m, ["unit_id", "lease_id"]]
-            listed = ids.groupby("unit_id")["lease_id"].agg(lambda x: ", ".join(sorted(x)))
-            count = ids.groupby("unit_id").size()
-            text = _join(ids["unit_id"].map(count).astype(str).to_numpy(),
-                         " leases running at the same time on the dwelling: ",
-                         ids["unit_id"].map(listed).to_numpy(dtype=object))
-        note("DQ_DUPLICATE_ACTIVE_LEASE", m, text)
-
-    # against the previous snapshot of the same lease_id
-    found = ctx.found
-    if ctx.prev is not None and n:
-        name_diff = ctx.text_differs("tenant_name")
-        if name_diff.any():  # ignore case and spacing
-            i = np.flatnonzero(name_diff)
-
-            def norm(v: pd.Series) -> np.ndarray:
-                return v.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold().to_numpy(dtype=object)
-
-            name_diff[i] = norm(ctx.c_text("tenant_name").iloc[i]) != norm(ctx.p_text("tenant_name").iloc[i])
-        cpr, cpr_p = ctx.c_text("tenant_cpr"), ctx.p_text("tenant_cpr")
-        cpr_diff = found & ((cpr != "") & (cpr_p != "") & (cpr != cpr_p)).to_numpy(dtype=bool)
-        birth_p = ctx.p_date("tenant_birth_date")
-        birth_diff = found & ~np.isnat(birth) & ~np.isnat(birth_p) & (birth != birth_p)
-        m = name_diff | cpr_diff | birth_diff
-        what = _join(np.where(name_diff[m], "name, ", ""), np.where(cpr_diff[m], "CPR number, ", ""),
-                     np.where(birth_diff[m], "birth date, ", ""))
-        what = np.array([w[:-2] for w in what], dtype=object)
-        note("DQ_TENANT_CHANGED", m, _join("tenant ", what, " changed on the same lease_id"))
-
-        start_p = ctx.p_date("lease_start")
-        m = found & ~_same_date(start, start_p)
-        note("DQ_LEASE_START_CHANGED", m,
-             _join("lease_start ", _fmt_dates(start_p[m]), " -> ", _fmt_dates(start[m]), " on the same lease_id"))
-
-        rent, rent_p = c["rent_monthly_ore"].to_numpy(np.int64), ctx.p_int("rent_monthly_ore")
-        supp, supp_p = c["supplements_monthly_ore"].to_numpy(np.int64), ctx.p_int("supplements_monthly_ore")
-        rent_f, rent_pf = rent.astype(np.float64), rent_p.astype(np.float64)
-        m = found & (rent_p > 0) & ((rent_pf - rent_f) > th.rent_down * rent_pf)
-        note("DQ_RENT_DROP", m, _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr. (",
-                                      _pct(rent_p[m], rent[m]), f" %; limit -{th.rent_down * 100:g} %)"))
-        m = found & (((rent_p > 0) & ((rent_f - rent_pf) > th.rent_up * rent_pf)) | ((rent_p <= 0) & (rent > 0)))
-        note("DQ_RENT_JUMP", m, _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr. (",
-                                      _pct(rent_p[m], rent[m]), f" %; limit +{th.rent_up * 100:g} %)"))
-        m = found & (supp_p == 0) & (supp > 0)
-        note("DQ_SUPPLEMENT_ADDED", m, _join("supplements 0.00 -> ", _fmt_money(supp[m]), " kr.; rent ",
-                                             _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr."))
-        m = found & (supp_p > 0) & (supp == 0)
-        note("DQ_SUPPLEMENT_REMOVED", m, _join("supplements ", _fmt_money(supp_p[m]), " -> 0.00 kr.; rent ",
-                                               _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr."))
-
-        # a newly registered end with no later lease on the dwelling: held when it stops the coming
-        # payout, otherwise reported; an ordinary move (a later lease on the dwelling) is neither
-        end_p = ctx.p_date("lease_end")
-        newly_ended = found & np.isnat(end_p) & valid_end
-        start_num = start.astype(np.int64)
-        successor = pd.Series(start_num).groupby(unit_codes).transform("max").to_numpy() > start_num
-        first_month = first_benefit_month(day, th)
-        stop_before = np.datetime64(first_month.replace(day=th.liable_half_month_day), "us")
-        lonely = newly_ended & ~successor
-        m = lonely & (end < stop_before)
-        note("DQ_LEASE_ENDED_NO_SUCCESSOR", m,
-             _join("lease_end ", _fmt_dates(end[m]), " newly registered, no new lease on the dwelling; it stops the "
-                   f"payout for {first_month:%Y-%m}"))
-        m = lonely & (end >= stop_before)
-        note("DQ_LEASE_END_UNCONFIRMED", m,
-             _join("lease_end ", _fmt_dates(end[m]), " newly registered, no new lease on the dwelling yet"))
-        m = found & ~np.isnat(end_p) & np.isnat(end)
-        note("DQ_LEASE_REOPENED", m, _join("lease_end ", _fmt_dates(end_p[m]), " removed: the lease is open again"))
-
-        # first seen now although it started well before the previous snapshot
-        limit = np.datetime64(prev_day, "us") - np.timedelta64(th.late_registration_days, "D")
-        m = ~found & (start < limit)
-        note("DQ_LEASE_REAPPEARED", m, _join("lease starting ", _fmt_dates(start[m]), " was not in the snapshot of ",
-                                             f"{prev_day:%Y-%m-%d}"))
-
-    # against BBR
-    if bbr is not None and len(bbr) and n:
-        b = bbr.drop_duplicates("bbr_unit_id", keep="last").reset_index(drop=True)
-        ref = c["bbr_unit_id"].fillna("")
-        given = (ref != "").to_numpy(dtype=bool)
-        pos = pd.Index(b["bbr_unit_id"].astype("str")).get_indexer(ref.astype("str"))
-        m = given & (pos < 0)
-        note("DQ_BBR_UNIT_MISSING", m, np.full(m.sum(), "the bbr_unit_id is not in the BBR extract"))
-        ok = given & (pos >= 0)
-        take = np.where(ok, pos, 0)
-        area, area_b = c["area_m2"].to_numpy(np.float64), b["area_m2"].to_numpy(np.float64)[take]
-        m = ok & (np.abs(area - area_b) > th.area_tolerance * area_b)
-        note("DQ_BBR_AREA_DIFFERS", m,
-             _join("area ", [f"{v:g}" for v in area[m]], " m2 in the register, ", [f"{v:g}" for v in area_b[m]],
-                   " m2 in BBR (", _pct(area_b[m], area[m]), f" %; limit {th.area_tolerance * 100:g} %)"))
-        heat = ctx.c_text("heating_type")
-        heat_b = pd.Series(b["heating_type"].fillna("").array.take(take), dtype="str")
-        m = ok & (heat != heat_b).to_numpy(dtype=bool)
-        note("DQ_BBR_HEATING_DIFFERS", m, _join("heating ", heat[m].to_numpy(dtype=object), " in the register, ",
-                                                heat_b[m].to_numpy(dtype=object), " in BBR"))
-
-    frame = c[KEYS].reset_index(drop=True).astype("str")
+    frame = ctx.cur[KEYS].reset_index(drop=True).astype("str")
     frame["in_snapshot"] = True
     for code in flag:
         frame[code] = flag[code]
 
-    # leases running in the previous snapshot that are missing now (appended rows)
-    if ctx.prev is not None:
-        prev = ctx.prev
-        end_p_all, start_p_all = _dates(prev, "lease_end"), _dates(prev, "lease_start")
-        gone = ctx.cur_row[ctx.prev_code] < 0
-        d = np.datetime64(day, "us")
-        running = np.isnat(end_p_all) | (end_p_all >= d) | (end_p_all < start_p_all)
-        m = gone & running
-        if m.any():
-            vanished = prev.loc[m, KEYS].reset_index(drop=True).astype("str")
-            vanished["in_snapshot"] = False
-            for code in flag:
-                vanished[code] = code == "DQ_LEASE_VANISHED"
-            text = f"lease running in the snapshot of {prev_day:%Y-%m-%d} is missing from this snapshot"
-            details["DQ_LEASE_VANISHED"] = pd.Series(text, index=np.arange(n, n + len(vanished)), dtype="str")
-            frame = pd.concat([frame, vanished], ignore_index=True)
+    vanished = _vanished_leases(ctx)
+    if vanished is not None:
+        text = f"lease running in the snapshot of {ctx.prev_day:%Y-%m-%d} is missing from this snapshot"
+        details["DQ_LEASE_VANISHED"] = pd.Series(text, index=np.arange(n, n + len(vanished)), dtype="str")
+        frame = pd.concat([frame, vanished], ignore_index=True)
     return frame, details
+
+
+def _end_before_start(periods: _Periods) -> _Flags:
+    start, end = periods.start, periods.end
+    m = ~np.isnat(end) & (end < start)
+    yield "DQ_END_BEFORE_START", m, _join("lease_end ", _fmt_dates(end[m]), " is before lease_start ",
+                                          _fmt_dates(start[m]))
+
+
+def _cpr_not_a_birth_date(ctx: _Context) -> _Flags:
+    """The CPR number as a date, and against the birth date (only the dates leave this function)."""
+    c, n = ctx.cur, ctx.n
+    present = c["tenant_cpr"].fillna("").astype("str").str.len().to_numpy() > 0 if n else np.zeros(0, bool)
+    cpr_date = cpr_birth_dates(c["tenant_cpr"]).astype("datetime64[us]")
+    m = present & np.isnat(cpr_date)
+    yield "DQ_CPR_NOT_A_DATE", m, np.full(
+        m.sum(), "the registered CPR number does not begin with a valid date (DDMMYY)")
+    birth = _dates(c, "tenant_birth_date")
+    m = present & ~np.isnat(cpr_date) & ~np.isnat(birth) & (cpr_date != birth)
+    yield "DQ_CPR_BIRTH_DATE_MISMATCH", m, np.full(
+        m.sum(), "the date in the registered CPR number differs from the registered birth date")
+
+
+def _duplicate_active_lease(ctx: _Context, periods: _Periods) -> _Flags:
+    """More than one lease running at the same time on a dwelling: among the leases not ended before
+    the snapshot date (an end before the start is no end), two whose periods overlap."""
+    c, (start, end, unit_codes) = ctx.cur, periods
+    d = np.datetime64(ctx.day, "us")
+    considered = (np.isnat(end) | (end >= d)) & ~(~np.isnat(end) & (end < start))
+    idx = np.flatnonzero(considered)
+    end_num = np.where(np.isnat(end), np.iinfo(np.int64).max, end.astype(np.int64))
+    # sorted by dwelling and start, a lease overlaps an earlier one when it starts before the latest end so far
+    order = idx[np.lexsort((start[idx].astype(np.int64), unit_codes[idx]))]
+    u, s, e = unit_codes[order], start[order].astype(np.int64), end_num[order]
+    running_max = pd.Series(e).groupby(u).cummax().to_numpy()
+    same = np.r_[False, u[1:] == u[:-1]]
+    overlap = same & (s <= np.r_[np.iinfo(np.int64).min, running_max[:-1]])
+    m = considered & np.isin(unit_codes, np.unique(u[overlap]))
+    text = np.zeros(0, dtype=object)
+    if m.any():
+        ids = c.loc[m, ["unit_id", "lease_id"]]
+        listed = ids.groupby("unit_id")["lease_id"].agg(lambda x: ", ".join(sorted(x)))
+        count = ids.groupby("unit_id").size()
+        text = _join(ids["unit_id"].map(count).astype(str).to_numpy(),
+                     " leases running at the same time on the dwelling: ",
+                     ids["unit_id"].map(listed).to_numpy(dtype=object))
+    yield "DQ_DUPLICATE_ACTIVE_LEASE", m, text
+
+
+def _normalised_name(v: pd.Series) -> np.ndarray:
+    return v.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold().to_numpy(dtype=object)
+
+
+def _tenant_changed(ctx: _Context) -> _Flags:
+    """Another tenant on the same lease_id: name (ignoring case and spacing), CPR number or birth date."""
+    found = ctx.found
+    name_diff = ctx.text_differs("tenant_name")
+    if name_diff.any():
+        i = np.flatnonzero(name_diff)
+        name_diff[i] = (_normalised_name(ctx.c_text("tenant_name").iloc[i])
+                        != _normalised_name(ctx.p_text("tenant_name").iloc[i]))
+    cpr, cpr_p = ctx.c_text("tenant_cpr"), ctx.p_text("tenant_cpr")
+    cpr_diff = found & ((cpr != "") & (cpr_p != "") & (cpr != cpr_p)).to_numpy(dtype=bool)
+    birth, birth_p = _dates(ctx.cur, "tenant_birth_date"), ctx.p_date("tenant_birth_date")
+    birth_diff = found & ~np.isnat(birth) & ~np.isnat(birth_p) & (birth != birth_p)
+    m = name_diff | cpr_diff | birth_diff
+    what = _join(np.where(name_diff[m], "name, ", ""), np.where(cpr_diff[m], "CPR number, ", ""),
+                 np.where(birth_diff[m], "birth date, ", ""))
+    what = np.array([w[:-2] for w in what], dtype=object)
+    yield "DQ_TENANT_CHANGED", m, _join("tenant ", what, " changed on the same lease_id")
+
+
+def _lease_start_changed(ctx: _Context, periods: _Periods) -> _Flags:
+    start, start_p = periods.start, ctx.p_date("lease_start")
+    m = ctx.found & ~_same_date(start, start_p)
+    yield "DQ_LEASE_START_CHANGED", m, _join("lease_start ", _fmt_dates(start_p[m]), " -> ", _fmt_dates(start[m]),
+                                             " on the same lease_id")
+
+
+def _rents(ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
+    """The monthly rent in øre, now and in the previous snapshot (0 where none)."""
+    return ctx.cur["rent_monthly_ore"].to_numpy(np.int64), ctx.p_int("rent_monthly_ore")
+
+
+def _rent_jumps(ctx: _Context) -> _Flags:
+    """A rent falling or rising by more than the limits; a rent appearing where there was none rose."""
+    th, found = ctx.th, ctx.found
+    rent, rent_p = _rents(ctx)
+    rent_f, rent_pf = rent.astype(np.float64), rent_p.astype(np.float64)
+    m = found & (rent_p > 0) & ((rent_pf - rent_f) > th.rent_down * rent_pf)
+    yield "DQ_RENT_DROP", m, _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr. (",
+                                   _pct(rent_p[m], rent[m]), f" %; limit -{th.rent_down * 100:g} %)")
+    m = found & (((rent_p > 0) & ((rent_f - rent_pf) > th.rent_up * rent_pf)) | ((rent_p <= 0) & (rent > 0)))
+    yield "DQ_RENT_JUMP", m, _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr. (",
+                                   _pct(rent_p[m], rent[m]), f" %; limit +{th.rent_up * 100:g} %)")
+
+
+def _supplement_added_or_removed(ctx: _Context) -> _Flags:
+    found = ctx.found
+    rent, rent_p = _rents(ctx)
+    supp, supp_p = ctx.cur["supplements_monthly_ore"].to_numpy(np.int64), ctx.p_int("supplements_monthly_ore")
+    m = found & (supp_p == 0) & (supp > 0)
+    yield "DQ_SUPPLEMENT_ADDED", m, _join("supplements 0.00 -> ", _fmt_money(supp[m]), " kr.; rent ",
+                                          _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr.")
+    m = found & (supp_p > 0) & (supp == 0)
+    yield "DQ_SUPPLEMENT_REMOVED", m, _join("supplements ", _fmt_money(supp_p[m]), " -> 0.00 kr.; rent ",
+                                            _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr.")
+
+
+def _lease_ended_without_successor(ctx: _Context, periods: _Periods) -> _Flags:
+    """A newly registered end with no later lease on the dwelling: held when it stops the coming
+    payout, otherwise reported; an ordinary move (a later lease on the dwelling) is neither."""
+    th, (start, end, unit_codes) = ctx.th, periods
+    valid_end = ~np.isnat(end) & (end >= start)
+    newly_ended = ctx.found & np.isnat(ctx.p_date("lease_end")) & valid_end
+    start_num = start.astype(np.int64)
+    successor = pd.Series(start_num).groupby(unit_codes).transform("max").to_numpy() > start_num
+    first_month = first_benefit_month(ctx.day, th)
+    stop_before = np.datetime64(first_month.replace(day=th.liable_half_month_day), "us")
+    lonely = newly_ended & ~successor
+    m = lonely & (end < stop_before)
+    yield "DQ_LEASE_ENDED_NO_SUCCESSOR", m, _join(
+        "lease_end ", _fmt_dates(end[m]), " newly registered, no new lease on the dwelling; it stops the "
+        f"payout for {first_month:%Y-%m}")
+    m = lonely & (end >= stop_before)
+    yield "DQ_LEASE_END_UNCONFIRMED", m, _join("lease_end ", _fmt_dates(end[m]),
+                                               " newly registered, no new lease on the dwelling yet")
+
+
+def _lease_reopened(ctx: _Context, periods: _Periods) -> _Flags:
+    end_p = ctx.p_date("lease_end")
+    m = ctx.found & ~np.isnat(end_p) & np.isnat(periods.end)
+    yield "DQ_LEASE_REOPENED", m, _join("lease_end ", _fmt_dates(end_p[m]), " removed: the lease is open again")
+
+
+def _lease_reappeared(ctx: _Context, periods: _Periods) -> _Flags:
+    """First seen now although it started well before the previous snapshot."""
+    start, prev_day = periods.start, ctx.prev_day
+    limit = np.datetime64(prev_day, "us") - np.timedelta64(ctx.th.late_registration_days, "D")
+    m = ~ctx.found & (start < limit)
+    yield "DQ_LEASE_REAPPEARED", m, _join("lease starting ", _fmt_dates(start[m]), " was not in the snapshot of ",
+                                          f"{prev_day:%Y-%m-%d}")
+
+
+def _bbr_differs(ctx: _Context, bbr: pd.DataFrame) -> _Flags:
+    """The dwelling against BBR: unit missing there, another area, another heating type."""
+    c, th = ctx.cur, ctx.th
+    b = bbr.drop_duplicates("bbr_unit_id", keep="last").reset_index(drop=True)
+    ref = c["bbr_unit_id"].fillna("")
+    given = (ref != "").to_numpy(dtype=bool)
+    pos = pd.Index(b["bbr_unit_id"].astype("str")).get_indexer(ref.astype("str"))
+    m = given & (pos < 0)
+    yield "DQ_BBR_UNIT_MISSING", m, np.full(m.sum(), "the bbr_unit_id is not in the BBR extract")
+    ok = given & (pos >= 0)
+    take = np.where(ok, pos, 0)
+    area, area_b = c["area_m2"].to_numpy(np.float64), b["area_m2"].to_numpy(np.float64)[take]
+    m = ok & (np.abs(area - area_b) > th.area_tolerance * area_b)
+    yield "DQ_BBR_AREA_DIFFERS", m, _join(
+        "area ", [f"{v:g}" for v in area[m]], " m2 in the register, ", [f"{v:g}" for v in area_b[m]],
+        " m2 in BBR (", _pct(area_b[m], area[m]), f" %; limit {th.area_tolerance * 100:g} %)")
+    heat = ctx.c_text("heating_type")
+    heat_b = pd.Series(b["heating_type"].fillna("").array.take(take), dtype="str")
+    m = ok & (heat != heat_b).to_numpy(dtype=bool)
+    yield "DQ_BBR_HEATING_DIFFERS", m, _join("heating ", heat[m].to_numpy(dtype=object), " in the register, ",
+                                             heat_b[m].to_numpy(dtype=object), " in BBR")
+
+
+def _vanished_leases(ctx: _Context) -> pd.DataFrame | None:
+    """Leases running in the previous snapshot that are missing now, as flag rows to append (None: none).
+
+    They have no current row, so they are rows of their own, flagged DQ_LEASE_VANISHED only."""
+    if ctx.prev is None:
+        return None
+    prev = ctx.prev
+    end_p_all, start_p_all = _dates(prev, "lease_end"), _dates(prev, "lease_start")
+    gone = ctx.cur_row[ctx.prev_code] < 0
+    d = np.datetime64(ctx.day, "us")
+    running = np.isnat(end_p_all) | (end_p_all >= d) | (end_p_all < start_p_all)
+    m = gone & running
+    if not m.any():
+        return None
+    vanished = prev.loc[m, KEYS].reset_index(drop=True).astype("str")
+    vanished["in_snapshot"] = False
+    for code in codes("lease"):
+        vanished[code] = code == "DQ_LEASE_VANISHED"
+    return vanished
 
 
 # --- reconciliation --------------------------------------------------------------------------
 
 _NOTIFIED_COLUMNS = ("rent_monthly", "supplements_monthly", "rent_effective_from", "heating_payment",
                      "water_payment", "drainage_payment", "lease_end")
+
+_Flagged = Iterator[tuple[str, np.ndarray, np.ndarray]]
+"""What a reconciliation check yields when it finds something: (code, lease codes, their details);
+a lease may come more than once (one detail per notification)."""
 
 
 def _notified_values(latest: pd.DataFrame) -> dict[str, pd.Series]:
@@ -519,38 +602,90 @@ def _notified_values(latest: pd.DataFrame) -> dict[str, pd.Series]:
     except (pa.ArrowInvalid, ValueError):
         records = [json.loads(x) for x in text]
         return {
-            c: pd.Series([None if not isinstance(r, dict) or r.get(c) is None else str(r[c]) for r in records], dtype="str")
+            c: pd.Series([None if not isinstance(r, dict) or r.get(c) is None else str(r[c]) for r in records],
+                         dtype="str")
             for c in _NOTIFIED_COLUMNS
         }
 
 
-def _reconciliation(ctx: _Context):
-    c, n, ids = ctx.cur, ctx.n, ctx.cur_code
-    found = ctx.found
-    unique_rows = ctx.cur_row[ids] == np.arange(n)  # the row a lease's values are read from (the last)
-    changed = np.zeros(n, dtype=bool)
-    flagged: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # code -> (lease codes, details)
+class _Latest(NamedTuple):
+    """The latest notification per lease and kind of change: it carries the values the snapshot must show."""
 
-    # the latest notification per lease and kind of change carries the values the snapshot must show
-    if ctx.notes is not None and len(ctx.notes):
+    frame: pd.DataFrame | None
+    """None when there are no notifications."""
+    code: np.ndarray
+    """Per notification, its lease code."""
+    group: np.ndarray
+    """Per notification, its kind's group id (_GROUP_ID)."""
+
+    @classmethod
+    def of(cls, ctx: _Context) -> Self:
+        if ctx.notes is None or not len(ctx.notes):
+            none = np.zeros(0, dtype=np.int64)
+            return cls(None, none, none)
         notes = ctx.notes
         group = notes["kind"].map(_GROUP_ID).to_numpy(dtype=np.int64)
         order = np.lexsort((notes["event_id"].to_numpy(dtype=object).astype(str),
                             notes["registered_at"].to_numpy(dtype="datetime64[us]").astype(np.int64)))
         key = pd.DataFrame({"lease": ctx.note_code[order], "group": group[order]})
         last = order[~key.duplicated(keep="last").to_numpy()]
-        latest = notes.iloc[last].reset_index(drop=True)
-        latest_code, latest_group = ctx.note_code[last], group[last]
-    else:
-        latest = None
-        latest_code = latest_group = np.zeros(0, dtype=np.int64)
+        return cls(notes.iloc[last].reset_index(drop=True), ctx.note_code[last], group[last])
 
-    def notified(g: int) -> np.ndarray:  # per lease code
-        out = np.zeros(ctx.k, dtype=bool)
-        out[latest_code[latest_group == g]] = True
+    def notified(self, kind: str, k: int) -> np.ndarray:
+        """Per lease code (of k): whether a notification of the group of `kind` came."""
+        out = np.zeros(k, dtype=bool)
+        out[self.code[self.group == _GROUP_ID[kind]]] = True
         return out
 
-    if ctx.prev is not None and n:
+
+def _reconciliation(ctx: _Context):
+    """The changes between the snapshots against the notifications, both ways, per lease: the
+    population is every lease with a change or a notification."""
+    latest = _Latest.of(ctx)
+    changed = np.zeros(ctx.n, dtype=bool)
+    flagged: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # code -> (lease codes, details)
+    checks = []
+    if ctx.prev is not None and ctx.n:
+        changes = _Changes.of(ctx)
+        changed = changes.changed
+        checks += [_rent_change_not_notified(ctx, changes, latest),
+                   _utilities_change_not_notified(ctx, changes, latest),
+                   _lease_end_change_not_notified(ctx, changes, latest)]
+    if latest.frame is not None:
+        checks.append(_notification_not_in_snapshot(ctx, latest))
+    for code, lease_codes, text in chain.from_iterable(checks):
+        flagged[code] = (lease_codes, text)
+
+    population = _population(ctx, changed, latest)
+    frame = _population_keys(ctx, population, latest)
+    return _reconciliation_flags(ctx, frame, population, flagged)
+
+
+class _Changes(NamedTuple):
+    """Per current row, the reconciled columns now and in the previous snapshot, and which differ."""
+
+    rent: np.ndarray
+    rent_p: np.ndarray
+    supp: np.ndarray
+    supp_p: np.ndarray
+    eff: np.ndarray
+    eff_p: np.ndarray
+    end: np.ndarray
+    end_p: np.ndarray
+    rent_each: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """rent, supplements, rent_effective_from differ."""
+    util_each: dict[str, np.ndarray]
+    """Per utilities column: differs."""
+    rent_diff: np.ndarray
+    util_diff: np.ndarray
+    end_diff: np.ndarray
+    changed: np.ndarray
+    """Any of them, on the row a lease's values are read from (its last): one finding per lease."""
+
+    @classmethod
+    def of(cls, ctx: _Context) -> Self:
+        c, found = ctx.cur, ctx.found
+        unique_rows = ctx.cur_row[ctx.cur_code] == np.arange(ctx.n)
         rent, rent_p = c["rent_monthly_ore"].to_numpy(np.int64), ctx.p_int("rent_monthly_ore")
         supp, supp_p = c["supplements_monthly_ore"].to_numpy(np.int64), ctx.p_int("supplements_monthly_ore")
         eff, eff_p = _dates(c, "rent_effective_from"), ctx.p_date("rent_effective_from")
@@ -561,90 +696,128 @@ def _reconciliation(ctx: _Context):
         end_diff = found & ~_same_date(end, end_p)
         rent_diff = r1 | r2 | r3
         changed = (rent_diff | util_diff | end_diff) & unique_rows
+        return cls(rent, rent_p, supp, supp_p, eff, eff_p, end, end_p, (r1, r2, r3), util_each,
+                   rent_diff, util_diff, end_diff, changed)
 
-        # a rent corrected back to before 2014-06-01 needs no notification (RULES § 12.2)
-        m = changed & rent_diff & ~(eff < PRE_2014) & ~notified(_GROUP_ID["rent_changed"])[ids]
-        if m.any():
-            text = _join(
-                np.where(r1[m], _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr.; "), ""),
-                np.where(r2[m], _join("supplements ", _fmt_money(supp_p[m]), " -> ", _fmt_money(supp[m]), " kr.; "), ""),
-                np.where(r3[m], _join("rent_effective_from ", _fmt_dates(eff_p[m]), " -> ", _fmt_dates(eff[m]), "; "), ""),
-                "no rent_changed notification",
-            )
-            flagged["DQ_RECON_RENT_NOT_NOTIFIED"] = (ids[m], text)
-        m = changed & util_diff & ~notified(_GROUP_ID["utilities_changed"])[ids]
-        if m.any():
-            parts = []
-            for col, diff in util_each.items():
-                now, before = ctx.c_text(col)[m].to_numpy(dtype=object), ctx.p_text(col)[m].to_numpy(dtype=object)
-                parts.append(np.where(diff[m], _join(col, " ", before, " -> ", now, "; "), ""))
-            flagged["DQ_RECON_UTILITIES_NOT_NOTIFIED"] = (ids[m], _join(*parts, "no utilities_changed notification"))
-        m = changed & end_diff & ~notified(_GROUP_ID["lease_ended"])[ids]
-        if m.any():
-            flagged["DQ_RECON_LEASE_END_NOT_NOTIFIED"] = (
-                ids[m], _join("lease_end ", _fmt_dates(end_p[m]), " -> ", _fmt_dates(end[m]),
-                              "; no lease_ended/lease_reopened notification"))
 
-    if latest is not None:
-        rows = ctx.cur_row[latest_code]
-        in_cur = rows >= 0
-        take = np.where(in_cur, rows, 0)
-        first_diff = np.full(len(latest), "", dtype=object)
-        for column, text in _notified_values(latest).items():
-            if not n:
-                break
-            # the columns of the notification's kind; a null lease_end means 'open', other nulls 'not given'
-            given = np.isin(latest_group, [_GROUP_ID[k] for k, g in _KIND_GROUP.items() if column in _GROUP_COLUMNS[g]])
-            if column != "lease_end":
-                given &= text.notna().to_numpy(dtype=bool)
-            if column in ("rent_monthly", "supplements_monthly"):
-                snap = c[f"{column}_ore"].to_numpy(np.int64)[take]
-                same = _ore_from_text(text) == snap
-                show = _fmt_money
-            elif column in ("rent_effective_from", "lease_end"):
-                notified_v = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[us]")
-                snap = _dates(c, column)[take]
-                same = _same_date(notified_v, snap)
-                show = _fmt_dates
-            else:
-                snap = c[column].fillna("").to_numpy(dtype=object)[take]
-                same = text.fillna("").to_numpy(dtype=object) == snap
-                show = lambda v: v  # noqa: E731
-            new_bad = in_cur & given & ~same & (first_diff == "")
-            if new_bad.any():
-                first_diff[new_bad] = _join(column, " ", text.fillna("(none)").to_numpy(dtype=object)[new_bad],
-                                            " notified, the snapshot has ", show(snap[new_bad]))
-        local = latest["registered_at"].dt.tz_convert("Europe/Copenhagen").dt.tz_localize(None)
-        head = _join(latest["kind"].to_numpy(dtype=object), " notification ", latest["event_id"].to_numpy(dtype=object),
-                     " (registered ", _fmt_dates(local.to_numpy(dtype="datetime64[us]")), "): ")
-        known_prev = ctx.prev_row[latest_code] >= 0
-        wrong = in_cur & (first_diff != "")
-        gone = ~in_cur & known_prev
-        unknown = ~in_cur & ~known_prev
-        m = wrong | gone
-        if m.any():
-            text = np.where(wrong, first_diff, "the lease is missing from the snapshot")
-            flagged["DQ_RECON_NOTIFICATION_NOT_IN_SNAPSHOT"] = (latest_code[m], _join(head[m], text[m]))
-        if unknown.any():
-            flagged["DQ_RECON_NOTIFICATION_UNKNOWN_LEASE"] = (
-                latest_code[unknown], _join(head[unknown], "no such lease in this or the previous snapshot"))
+def _rent_change_not_notified(ctx: _Context, ch: _Changes, latest: _Latest) -> _Flagged:
+    """A rent corrected back to before 2014-06-01 needs no notification (RULES § 12.2)."""
+    ids = ctx.cur_code
+    m = ch.changed & ch.rent_diff & ~(ch.eff < PRE_2014) & ~latest.notified("rent_changed", ctx.k)[ids]
+    if m.any():
+        r1, r2, r3 = ch.rent_each
+        text = _join(
+            np.where(r1[m], _join("rent ", _fmt_money(ch.rent_p[m]), " -> ", _fmt_money(ch.rent[m]), " kr.; "), ""),
+            np.where(r2[m], _join("supplements ", _fmt_money(ch.supp_p[m]), " -> ", _fmt_money(ch.supp[m]),
+                                  " kr.; "), ""),
+            np.where(r3[m], _join("rent_effective_from ", _fmt_dates(ch.eff_p[m]), " -> ", _fmt_dates(ch.eff[m]),
+                                  "; "), ""),
+            "no rent_changed notification",
+        )
+        yield "DQ_RECON_RENT_NOT_NOTIFIED", ids[m], text
 
-    # the population: leases with a change between the snapshots or a notification, by lease_id
-    population = np.unique(np.concatenate([ids[changed], latest_code]).astype(np.int64))
-    population = population[np.argsort(ctx.uniques[population].astype(str), kind="stable")]
+
+def _utilities_change_not_notified(ctx: _Context, ch: _Changes, latest: _Latest) -> _Flagged:
+    ids = ctx.cur_code
+    m = ch.changed & ch.util_diff & ~latest.notified("utilities_changed", ctx.k)[ids]
+    if m.any():
+        parts = []
+        for col, diff in ch.util_each.items():
+            now, before = ctx.c_text(col)[m].to_numpy(dtype=object), ctx.p_text(col)[m].to_numpy(dtype=object)
+            parts.append(np.where(diff[m], _join(col, " ", before, " -> ", now, "; "), ""))
+        yield "DQ_RECON_UTILITIES_NOT_NOTIFIED", ids[m], _join(*parts, "no utilities_changed notification")
+
+
+def _lease_end_change_not_notified(ctx: _Context, ch: _Changes, latest: _Latest) -> _Flagged:
+    """lease_ended and lease_reopened are one group: either notifies a change of lease_end."""
+    ids = ctx.cur_code
+    m = ch.changed & ch.end_diff & ~latest.notified("lease_ended", ctx.k)[ids]
+    if m.any():
+        yield "DQ_RECON_LEASE_END_NOT_NOTIFIED", ids[m], _join(
+            "lease_end ", _fmt_dates(ch.end_p[m]), " -> ", _fmt_dates(ch.end[m]),
+            "; no lease_ended/lease_reopened notification")
+
+
+def _as_is(values):
+    return values
+
+
+def _notified_against_snapshot(c: pd.DataFrame, column: str, text: pd.Series, take: np.ndarray):
+    """(the snapshot's values, whether the notified text equals them, how to show them) for one column;
+    money and dates compare as values, not as text."""
+    if column in ("rent_monthly", "supplements_monthly"):
+        snap = c[f"{column}_ore"].to_numpy(np.int64)[take]
+        return snap, _ore_from_text(text) == snap, _fmt_money
+    if column in ("rent_effective_from", "lease_end"):
+        notified_v = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[us]")
+        snap = _dates(c, column)[take]
+        return snap, _same_date(notified_v, snap), _fmt_dates
+    snap = c[column].fillna("").to_numpy(dtype=object)[take]
+    return snap, text.fillna("").to_numpy(dtype=object) == snap, _as_is
+
+
+def _first_difference(ctx: _Context, latest: _Latest, in_cur: np.ndarray, take: np.ndarray) -> np.ndarray:
+    """Per latest notification, the first of its columns the snapshot does not show ('' for none)."""
+    first_diff = np.full(len(latest.frame), "", dtype=object)
+    for column, text in _notified_values(latest.frame).items():
+        if not ctx.n:
+            break
+        # the columns of the notification's kind; a null lease_end means 'open', other nulls 'not given'
+        given = np.isin(latest.group, [_GROUP_ID[k] for k, g in _KIND_GROUP.items() if column in _GROUP_COLUMNS[g]])
+        if column != "lease_end":
+            given &= text.notna().to_numpy(dtype=bool)
+        snap, same, show = _notified_against_snapshot(ctx.cur, column, text, take)
+        new_bad = in_cur & given & ~same & (first_diff == "")
+        if new_bad.any():
+            first_diff[new_bad] = _join(column, " ", text.fillna("(none)").to_numpy(dtype=object)[new_bad],
+                                        " notified, the snapshot has ", show(snap[new_bad]))
+    return first_diff
+
+
+def _notification_not_in_snapshot(ctx: _Context, latest: _Latest) -> _Flagged:
+    """A notification whose values the snapshot does not show, or whose lease is gone or unknown."""
+    notes = latest.frame
+    rows = ctx.cur_row[latest.code]
+    in_cur = rows >= 0
+    first_diff = _first_difference(ctx, latest, in_cur, np.where(in_cur, rows, 0))
+    local = notes["registered_at"].dt.tz_convert("Europe/Copenhagen").dt.tz_localize(None)
+    head = _join(notes["kind"].to_numpy(dtype=object), " notification ", notes["event_id"].to_numpy(dtype=object),
+                 " (registered ", _fmt_dates(local.to_numpy(dtype="datetime64[us]")), "): ")
+    known_prev = ctx.prev_row[latest.code] >= 0
+    wrong = in_cur & (first_diff != "")
+    gone = ~in_cur & known_prev
+    unknown = ~in_cur & ~known_prev
+    m = wrong | gone
+    if m.any():
+        text = np.where(wrong, first_diff, "the lease is missing from the snapshot")
+        yield "DQ_RECON_NOTIFICATION_NOT_IN_SNAPSHOT", latest.code[m], _join(head[m], text[m])
+    if unknown.any():
+        yield "DQ_RECON_NOTIFICATION_UNKNOWN_LEASE", latest.code[unknown], _join(
+            head[unknown], "no such lease in this or the previous snapshot")
+
+
+def _population(ctx: _Context, changed: np.ndarray, latest: _Latest) -> np.ndarray:
+    """The lease codes with a change between the snapshots or a notification, ordered by lease_id."""
+    population = np.unique(np.concatenate([ctx.cur_code[changed], latest.code]).astype(np.int64))
+    return population[np.argsort(ctx.uniques[population].astype(str), kind="stable")]
+
+
+def _population_keys(ctx: _Context, population: np.ndarray, latest: _Latest) -> pd.DataFrame:
+    """org_id, afdeling_id, unit_id, lease_id per lease of the population, taken from the first source
+    that has the lease: the current snapshot, the previous one, its first notification."""
     size = len(population)
     key_cols = ["org_id", "afdeling_id", "unit_id"]
     columns = {k: np.full(size, None, dtype=object) for k in key_cols}
     filled = np.zeros(size, dtype=bool)
-    sources = [(ctx.cur_row[population], c)]
+    sources = [(ctx.cur_row[population], ctx.cur)]
     if ctx.prev is not None:
         sources.append((ctx.prev_row[population], ctx.prev))
-    if latest is not None:
+    if latest.frame is not None:
         first_note = np.full(ctx.k, -1, dtype=np.int64)
-        first = ~pd.Series(latest_code).duplicated(keep="first").to_numpy()
-        first_note[latest_code[first]] = np.flatnonzero(first)
-        no_afdeling = pd.Series(np.nan, index=latest.index, dtype="str")  # notifications do not name it
-        sources.append((first_note[population], latest.assign(afdeling_id=no_afdeling)))
+        first = ~pd.Series(latest.code).duplicated(keep="first").to_numpy()
+        first_note[latest.code[first]] = np.flatnonzero(first)
+        no_afdeling = pd.Series(np.nan, index=latest.frame.index, dtype="str")  # notifications do not name it
+        sources.append((first_note[population], latest.frame.assign(afdeling_id=no_afdeling)))
     for rows, source in sources:
         hit = ~filled & (rows >= 0)
         if hit.any():
@@ -653,12 +826,16 @@ def _reconciliation(ctx: _Context):
             filled |= hit
     frame = pd.DataFrame({k: pd.Series(columns[k], dtype="str") for k in key_cols})
     frame["lease_id"] = pd.Series(ctx.uniques[population], dtype="str")
+    return frame
 
+
+def _reconciliation_flags(ctx: _Context, frame: pd.DataFrame, population: np.ndarray, flagged: dict):
+    """One flag column per reconciliation code on the population frame, and the details by row."""
     details = {}
     at = np.full(ctx.k, -1, dtype=np.int64)
-    at[population] = np.arange(size)
+    at[population] = np.arange(len(population))
     for code in codes("reconciliation"):
-        m = np.zeros(size, dtype=bool)
+        m = np.zeros(len(population), dtype=bool)
         if code in flagged:
             lease_codes, text = flagged[code]
             texts = pd.Series(np.asarray(text, dtype=object), index=lease_codes)
@@ -686,7 +863,7 @@ def _findings_of(scope: str, frame: pd.DataFrame, details: dict, day) -> list[pd
         part["scope"] = scope
         part["holds"] = check.holds
         for key in ("org_id", "afdeling_id", "unit_id", "lease_id"):
-            part[key] = rows[key] if key in rows else np.nan
+            part[key] = rows.get(key, np.nan)
         detail = details.get(code)
         part["detail"] = detail.reindex(rows.index) if detail is not None else check.description
         parts.append(part)
@@ -718,7 +895,7 @@ def assess_register(
     previous: pd.DataFrame | None,
     bbr: pd.DataFrame | None,
     notifications: pd.DataFrame | None,
-    thresholds: QualityThresholds = QualityThresholds(),
+    thresholds: QualityThresholds = DEFAULT_THRESHOLDS,
 ) -> RegisterFindings:
     """Run every register check on `current` (the snapshot in force).
 
@@ -756,10 +933,9 @@ def contract_rejection(error: Exception, snapshot_date: date | pd.Timestamp | No
 
     The detail is the reader's message, which names file, line and column and masks CPR-shaped values.
     """
-    import re
 
     day = pd.Timestamp(snapshot_date) if snapshot_date is not None else None
-    message = re.sub(r"\d{6}-?\d{4}", "<cpr>", str(error))
+    message = mask_text(error)
     frame = pd.DataFrame(
         {
             "snapshot_date": pd.Series([day if day is not None else pd.NaT], dtype="datetime64[us]"),

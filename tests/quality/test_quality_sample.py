@@ -84,7 +84,8 @@ def test_only_injected_leases_are_held_apart_from_unconfirmed_moves(result, trut
     assert len(successors) > 0
     changed_units = set(successors["unit_id"]) - set(truth["unit_id"])
     on_those = result.findings[result.findings["unit_id"].isin(changed_units)]
-    assert not on_those["code"].isin(["DQ_TENANT_CHANGED", "DQ_LEASE_ENDED_NO_SUCCESSOR", "DQ_DUPLICATE_ACTIVE_LEASE"]).any()
+    wrong = ["DQ_TENANT_CHANGED", "DQ_LEASE_ENDED_NO_SUCCESSOR", "DQ_DUPLICATE_ACTIVE_LEASE"]
+    assert not on_those["code"].isin(wrong).any()
 
 
 def test_small_sample_month_hold_comes_from_the_missing_organisation(result, truth, injected_inputs):
@@ -147,7 +148,7 @@ def test_since_is_carried_from_the_previous_list():
     cut = dict(rows[3], rent_monthly_ore=100_000)
     second = assess(rows, [rows[0], ended, rows[2], cut, *rows[4:]], [end_notification(rows[1], ended)])
     listing = organisation_error_list(second, previous_list=previous_list)
-    since = dict(zip(listing["code"] + "/" + listing["lease_id"], listing["since"]))
+    since = dict(zip(listing["code"] + "/" + listing["lease_id"], listing["since"], strict=True))
     assert since["DQ_LEASE_ENDED_NO_SUCCESSOR/LM00000002"] == pd.Timestamp("2026-08-15")
     assert since["DQ_RENT_DROP/LM00000004"] == pd.Timestamp("2026-11-15")
     # a resolved finding drops off the list

@@ -122,7 +122,8 @@ def test_organisation_that_vanished_completely_is_held():
     a, b = _org("200", 60, 1), _org("300", 1, 100)
     result = assess(a + b, a)
     assert result.held_organisations() == ["300"]
-    assert "missing from the snapshot" in result.findings.set_index("code").loc["DQ_ORG_ACTIVE_LEASES_DROPPED", "detail"]
+    detail = result.findings.set_index("code").loc["DQ_ORG_ACTIVE_LEASES_DROPPED", "detail"]
+    assert "missing from the snapshot" in detail
     # its running lease is also reported per lease (so the organisation's list names it)
     assert codes_of(result, b[0]["lease_id"]) == {"DQ_LEASE_VANISHED"}
 
@@ -130,7 +131,7 @@ def test_organisation_that_vanished_completely_is_held():
 def test_ended_leases_do_not_count_as_active():
     rows = _org("200", 10, 1)
     ended = [dict(r, lease_end="2026-10-31") for r in rows[:3]] + rows[3:]
-    notes = [end_notification(b, a) for b, a in zip(rows[:3], ended[:3])]
+    notes = [end_notification(b, a) for b, a in zip(rows[:3], ended[:3], strict=True)]
     result = assess(rows, ended, notes)
     assert "DQ_ORG_ACTIVE_LEASES_DROPPED" in codes_of(result)  # 10 -> 7 active
 
@@ -222,8 +223,8 @@ def test_lease_start_changed_alone():
 
 
 def _rent(row, rent, supp=None, eff="2026-12-01"):
-    return dict(row, rent_monthly_ore=rent, supplements_monthly_ore=row["supplements_monthly_ore"] if supp is None else supp,
-                rent_effective_from=eff)
+    supplements = row["supplements_monthly_ore"] if supp is None else supp
+    return dict(row, rent_monthly_ore=rent, supplements_monthly_ore=supplements, rent_effective_from=eff)
 
 
 @pytest.mark.parametrize(
