@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from boligstoette.rules.calc import compute  # noqa: E402
 from boligstoette.rules.csvio import csv_chunks, int_strings, money_strings, read_calc_csv  # noqa: E402
 from boligstoette.rules.explain import explain_rows, render_trail  # noqa: E402
-from boligstoette.rules.parse import parse_columns  # noqa: E402
+from boligstoette.rules.parse import MAINTENANCE, parse_columns  # noqa: E402
 
 INPUT_HEADER = [
     "case_id", "year", "benefit", "rent_monthly", "area_m2", "persons", "children", "young_couple",
@@ -74,6 +74,8 @@ def random_households(n: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def write_households_csv(path: Path, hh: dict[str, np.ndarray]) -> None:
+    from boligstoette.rules.rates import BENEFITS
+
     tf = pa.array(["false", "true"])
     cols = []
     for name in INPUT_HEADER:
@@ -81,9 +83,9 @@ def write_households_csv(path: Path, hh: dict[str, np.ndarray]) -> None:
         if name == "case_id":
             cols.append(pa.array(v.astype(object), type=pa.string()))
         elif name == "benefit":
-            cols.append(pa.array(["boligsikring", "boligydelse"]).take(pa.array(v)))
+            cols.append(pa.array(BENEFITS).take(pa.array(v)))
         elif name == "maintenance_duty":
-            cols.append(pa.array(["ingen", "delvis", "fuld"]).take(pa.array(v)))
+            cols.append(pa.array(MAINTENANCE).take(pa.array(v)))
         elif name in ("rent_monthly", "household_income", "wealth", "area_m2"):
             cols.append(money_strings(v))
         elif v.dtype == bool:
@@ -104,6 +106,74 @@ def best_of(fn, repeat: int = 3) -> float:
     return min(times)
 
 
+def time_cli(inp: Path, out: Path, runs: int) -> tuple[list[float], float] | None:
+    """(b) + (c): the CLI as a subprocess, ``runs`` times; returns (seconds per run, peak RSS in MiB).
+
+    The only children of this process are these runs, so getrusage(RUSAGE_CHILDREN).ru_maxrss is
+    the CLI's peak resident memory. None (after printing its stderr) if a run fails.
+    """
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "boligstoette.cli", "calc", str(inp), str(out)],
+                              env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return None
+    return times, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+
+
+def time_in_process(inp: Path) -> dict[str, float]:
+    """Read, parse, (a) compute (first run and best of 3) and (d) explain 1,000 households, in process."""
+    import pandas as pd
+
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    csv_in = read_calc_csv(inp)
+    t["read"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    h = parse_columns(csv_in.columns, csv_in.n_rows)
+    t["parse"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    compute(h)
+    t["compute_cold"] = time.perf_counter() - t0
+    t["compute"] = best_of(lambda: compute(h))
+    sample = pd.read_csv(inp, sep=";", dtype=str, nrows=1000, keep_default_na=False)
+    t["explain"] = best_of(lambda: [render_trail(trail) for trail in explain_rows(sample)], repeat=3)
+    return t
+
+
+def print_report(args, work: Path, size_mb: float, t_gen: float, cli_times: list[float], peak_mib: float,
+                 out_rows: int, t: dict[str, float]) -> bool:
+    """The table of measures and targets; True if every target is met."""
+    rows = [
+        ("generate CSV", f"{args.rows:,} rows, {size_mb:.0f} MiB", t_gen, None),
+        ("read CSV (Arrow, strings)", "", t["read"], None),
+        ("parse + validate (exact, vectorised)", "", t["parse"], None),
+        ("(a) computation alone, first run", "all rules, all rows", t["compute_cold"], 1.0),
+        ("(a) computation alone, best of 3", "all rules, all rows", t["compute"], 1.0),
+        ("(b) CLI read+compute+write, worst", f"{len(cli_times)} runs: " + ", ".join(f"{s:.2f}" for s in cli_times),
+         max(cli_times), 10.0),
+        ("(d) explanation trail (+ text)", "1,000 households", t["explain"], None),
+    ]
+    print(f"\nbench_calc: {args.rows:,} households, seed {args.seed}, workdir {work}")
+    print(f"{'measure':<40} {'detail':<28} {'value':>12} {'target':>10}  ok")
+    print(f"{'output rows':<40} {out_rows:>28,}")
+    failed = False
+    for name, detail, sec, target in rows:
+        ok = "" if target is None else ("yes" if sec < target else "NO")
+        failed |= ok == "NO"
+        tgt = "" if target is None else f"< {target:g} s"
+        print(f"{name:<40} {detail:<28} {sec:>10.3f} s {tgt:>10}  {ok}")
+    ok = peak_mib < 2048
+    failed |= not ok
+    print(f"{'(c) CLI peak memory (RSS)':<40} {'getrusage(RUSAGE_CHILDREN)':<28} {peak_mib:>8.0f} MiB "
+          f"{'< 2048 MiB':>10}  {'yes' if ok else 'NO'}")
+    return not failed
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -121,68 +191,18 @@ def main(argv=None) -> int:
     t_gen = time.perf_counter() - t0
     size_mb = inp.stat().st_size / 2**20
 
-    # (b) + (c): the CLI as a subprocess; the only children of this process are these runs,
-    # so getrusage(RUSAGE_CHILDREN).ru_maxrss is the CLI's peak resident memory
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cli_times = []
-    for _ in range(args.cli_runs):
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "boligstoette.cli", "calc", str(inp), str(out)],
-                              env=env, capture_output=True, text=True)
-        cli_times.append(time.perf_counter() - t0)
-        if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
-            return 1
-    t_cli = max(cli_times)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    cli = time_cli(inp, out, args.cli_runs)
+    if cli is None:
+        return 1
+    cli_times, peak_mib = cli
     with open(out, "rb") as fh:
         out_rows = sum(1 for _ in fh) - 1
-
-    # in-process phases
-    t0 = time.perf_counter()
-    csv_in = read_calc_csv(inp)
-    t_read = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    h = parse_columns(csv_in.columns, csv_in.n_rows)
-    t_parse = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    compute(h)
-    t_compute_cold = time.perf_counter() - t0
-    t_compute = best_of(lambda: compute(h))
-
-    # (d) explanation trail for 1,000 households
-    import pandas as pd
-    sample = pd.read_csv(inp, sep=";", dtype=str, nrows=1000, keep_default_na=False)
-    t_explain = best_of(lambda: [render_trail(t) for t in explain_rows(sample)], repeat=3)
-
-    rows = [
-        ("generate CSV", f"{args.rows:,} rows, {size_mb:.0f} MiB", t_gen, None),
-        ("read CSV (Arrow, strings)", "", t_read, None),
-        ("parse + validate (exact, vectorised)", "", t_parse, None),
-        ("(a) computation alone, first run", "all rules, all rows", t_compute_cold, 1.0),
-        ("(a) computation alone, best of 3", "all rules, all rows", t_compute, 1.0),
-        ("(b) CLI read+compute+write, worst", f"{len(cli_times)} runs: " + ", ".join(f"{t:.2f}" for t in cli_times),
-         t_cli, 10.0),
-        ("(d) explanation trail (+ text)", "1,000 households", t_explain, None),
-    ]
-    print(f"\nbench_calc: {args.rows:,} households, seed {args.seed}, workdir {work}")
-    print(f"{'measure':<40} {'detail':<28} {'value':>12} {'target':>10}  ok")
-    print(f"{'output rows':<40} {out_rows:>28,}")
-    failed = False
-    for name, detail, sec, target in rows:
-        ok = "" if target is None else ("yes" if sec < target else "NO")
-        failed |= ok == "NO"
-        tgt = "" if target is None else f"< {target:g} s"
-        print(f"{name:<40} {detail:<28} {sec:>10.3f} s {tgt:>10}  {ok}")
-    peak_mib = peak_kib / 1024
-    ok = peak_mib < 2048
-    failed |= not ok
-    print(f"{'(c) CLI peak memory (RSS)':<40} {'getrusage(RUSAGE_CHILDREN)':<28} {peak_mib:>8.0f} MiB {'< 2048 MiB':>10}  {'yes' if ok else 'NO'}")
+    passed = print_report(args, work, size_mb, t_gen, cli_times, peak_mib, out_rows, time_in_process(inp))
     if args.workdir is None:
         for p in (inp, out):
             p.unlink(missing_ok=True)
         work.rmdir()
-    return 1 if failed else 0
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ def compute(h: pd.DataFrame, book: RateBook | None = None) -> Computation:
     r = book.row_rates(h["year"].to_numpy(), h["benefit_code"].to_numpy())
 
     items = expense.housing_expense_items(h, r)
+    items["housing_expense"] = expense.housing_expense(items)
     allowed = expense.area_limit(h, r)
     limited = expense.area_limited_expense(h, items["housing_expense"], allowed)
     max_applies = expense.maximum_expense_applies(h)
@@ -75,7 +76,7 @@ def compute(h: pd.DataFrame, book: RateBook | None = None) -> Computation:
     threshold = formula.income_threshold(h, r)
     e_part = formula.expense_part(r, eligible)
     i_part = formula.income_part(r, basis, threshold)
-    amount_formula = e_part - i_part
+    amount_formula = formula.formula_amount(e_part, i_part)
 
     required = limits.required_own_payment(r, basis)
     own_limit = limits.own_payment_limit(eligible, required)

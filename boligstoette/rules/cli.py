@@ -43,46 +43,68 @@ def _err(prog: str, msg: str) -> None:
     print(f"boligstoette {prog}: {msg}", file=sys.stderr)
 
 
-def _read_and_parse(prog: str, path: str, select_case: str | None = None, year: int | None = None):
-    """Returns (case_id Arrow array, parsed households) or an exit code after printing errors."""
+class _Refused(Exception):
+    """The input file was refused; the messages are printed already (exit 2)."""
+
+
+def _read_input(prog: str, path: str):
+    """The CSV's known columns, row count and file line of each row; prints why not and refuses."""
     from .csvio import CsvFormatError, read_calc_csv
-    from .parse import InputError, parse_columns
+    from .parse import InputError
 
     try:
         inp = read_calc_csv(path)
     except FileNotFoundError:
         _err(prog, f"{path}: no such file")
-        return EXIT_INVALID
+        raise _Refused from None
     except OSError as exc:
         _err(prog, f"{path}: cannot read: {exc.strerror or exc}")
-        return EXIT_INVALID
+        raise _Refused from None
     except CsvFormatError as exc:
         _err(prog, f"{path}: {exc}")
-        return EXIT_INVALID
+        raise _Refused from None
     except InputError as exc:
         for line in exc.lines():
             _err(prog, f"{path}: {line}")
-        return EXIT_INVALID
-    columns, n, lines = inp.columns, inp.n_rows, inp.lines
-    if select_case is not None:
-        mask = pc.equal(columns["case_id"], select_case)
-        if year is not None and "year" in columns:
-            mask = pc.and_(mask, pc.equal(pc.utf8_trim_whitespace(columns["year"]), str(year)))
-        idx = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
-        if len(idx) == 0:
-            _err(prog, f"{path}: case {select_case!r}{' ' + str(year) if year else ''} not found")
-            return EXIT_INVALID
-        take = pa.array(idx)
-        columns = {k: v.take(take) for k, v in columns.items()}
-        base = lines if lines is not None else np.arange(n, dtype=np.int64) + 2
-        lines, n = base[idx], len(idx)
-    del inp
+        raise _Refused from None
+    return inp.columns, inp.n_rows, inp.lines
+
+
+def _select_case(prog: str, path: str, columns: dict, n: int, lines, case_id: str, year: int | None):
+    """Only the rows of ``case_id`` (and ``year``), keeping their file lines; refuses if none."""
+    mask = pc.equal(columns["case_id"], case_id)
+    if year is not None and "year" in columns:
+        mask = pc.and_(mask, pc.equal(pc.utf8_trim_whitespace(columns["year"]), str(year)))
+    idx = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    if len(idx) == 0:
+        _err(prog, f"{path}: case {case_id!r}{' ' + str(year) if year else ''} not found")
+        raise _Refused
+    take = pa.array(idx)
+    base = lines if lines is not None else np.arange(n, dtype=np.int64) + 2
+    return {k: v.take(take) for k, v in columns.items()}, len(idx), base[idx]
+
+
+def _parse_input(prog: str, path: str, columns: dict, n: int, lines):
+    """Validate and parse; every problem is printed with its file line and column."""
+    from .parse import InputError, parse_columns
+
     try:
-        h = parse_columns(columns, n)
+        return parse_columns(columns, n)
     except InputError as exc:
         line_of = (lambda r: int(lines[r])) if lines is not None else (lambda r: r + 2)
         for line in exc.lines(line_of):
             _err(prog, f"{path}: {line}")
+        raise _Refused from None
+
+
+def _read_and_parse(prog: str, path: str, select_case: str | None = None, year: int | None = None):
+    """Returns (case_id Arrow array, parsed households) or an exit code after printing errors."""
+    try:
+        columns, n, lines = _read_input(prog, path)
+        if select_case is not None:
+            columns, n, lines = _select_case(prog, path, columns, n, lines, select_case, year)
+        h = _parse_input(prog, path, columns, n, lines)
+    except _Refused:
         return EXIT_INVALID
     case_id = columns["case_id"]
     columns.clear()  # free the input strings before computing

@@ -15,6 +15,7 @@ folder, which is then renamed over the target (atomic: the file appears whole or
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import mmap
@@ -196,7 +197,8 @@ def text_field(arr: pa.Array) -> pa.Array:
     needs = pc.fill_null(pc.match_substring_regex(arr, r'[;"\r\n]'), False)
     if not pc.any(needs).as_py():
         return pc.fill_null(arr, "")
-    quoted = pc.binary_join_element_wise(pa.scalar('"'), pc.replace_substring(arr, '"', '""'), pa.scalar('"'), pa.scalar(""))
+    escaped = pc.replace_substring(arr, '"', '""')
+    quoted = pc.binary_join_element_wise(pa.scalar('"'), escaped, pa.scalar('"'), pa.scalar(""))
     return pc.fill_null(pc.if_else(needs, quoted, arr), "")
 
 
@@ -213,10 +215,8 @@ def atomic_write(path: str | Path, chunks) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 

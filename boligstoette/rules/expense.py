@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rates import RowRates
-from .rounding import AREA_SCALE, ORE_PER_KRONE, SHARE_SCALE, div_round_half_up
-
-BOLIGYDELSE = 1
+from .rates import BOLIGYDELSE, RowRates
+from .rounding import AREA_SCALE, ORE_PER_KRONE, SHARE_SCALE, div_round_half_up, round_to_multiple
 
 
 def _col(h: pd.DataFrame, name: str) -> np.ndarray:
@@ -87,24 +85,26 @@ SUPPLEMENTS = {
 
 
 def housing_expense_items(h: pd.DataFrame, r: RowRates) -> dict[str, np.ndarray]:
-    """All § 10 items on the full area (each rounded to the øre) and their result."""
+    """§§ 9-10: the annual rent and every per-m² item on the full area (each rounded to the øre)."""
     items = {"rent_annual": annual_rent(h)}
     for name, fn in DEDUCTIONS.items():
         items[name] = fn(h, r).astype(np.int64)
     for name, fn in SUPPLEMENTS.items():
         items[name] = fn(h, r).astype(np.int64)
+    return items
+
+
+def housing_expense(items: dict[str, np.ndarray]) -> np.ndarray:
+    """§ 10: annual rent − per-m² deductions + per-m² supplements, never below 0 (D-11).
+
+    ``items`` is :func:`housing_expense_items`' result.
+    """
     total = items["rent_annual"].copy()
     for name in DEDUCTIONS:
         total -= items[name]
     for name in SUPPLEMENTS:
         total += items[name]
-    items["housing_expense"] = np.maximum(total, 0)
-    return items
-
-
-def housing_expense(h: pd.DataFrame, r: RowRates) -> np.ndarray:
-    """§ 10: annual rent − per-m² deductions + per-m² supplements, never below 0."""
-    return housing_expense_items(h, r)["housing_expense"]
+    return np.maximum(total, 0)
 
 
 def area_limit(h: pd.DataFrame, r: RowRates) -> np.ndarray:
@@ -147,8 +147,7 @@ def maximum_expense(h: pd.DataFrame, r: RowRates) -> np.ndarray:
     extra = _col(h, "mobility_impaired") | _col(h, "round_the_clock_help")
     factor_ppm = (SHARE_SCALE + r["max_expense_raise_per_child"] * kids
                   + r["max_expense_raise_mobility_or_help"] * extra)
-    step = 100 * ORE_PER_KRONE
-    return div_round_half_up(r["max_annual_expense"] * factor_ppm, np.int64(SHARE_SCALE * step)) * step
+    return round_to_multiple(r["max_annual_expense"] * factor_ppm, 100 * ORE_PER_KRONE, scale=SHARE_SCALE)
 
 
 def eligible_expense(limited: np.ndarray, maximum: np.ndarray, applies: np.ndarray) -> np.ndarray:

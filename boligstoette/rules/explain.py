@@ -19,9 +19,8 @@ import pandas as pd
 from .calc import Computation, compute
 from .limits import BINDING_NAMES
 from .parse import parse_households
-from .rates import BENEFITS, RateBook, default_rate_book
+from .rates import BENEFITS, BOLIGSIKRING, BOLIGYDELSE, RateBook, RateSet, default_rate_book
 
-BOLIGSIKRING, BOLIGYDELSE = 0, 1
 _CENT = Decimal("0.01")
 
 
@@ -62,178 +61,287 @@ def m2(x100) -> Decimal:
     return (Decimal(int(x100)) / 100).quantize(_CENT)
 
 
+class _Row:
+    """Row ``i`` of a computation with the rate set of its year and benefit, as the trail reads it."""
+
+    def __init__(self, c: Computation, i: int, book: RateBook):
+        self.c, self.i = c, i
+        self._cols: dict[str, object] = {}
+        self.code = int(self.col("benefit_code"))
+        self.rs: RateSet = book.for_year(int(self.col("year")), BENEFITS[self.code])
+        self.children = int(self.col("children"))
+        self.area = m2(self.col("area_m2_x100"))
+
+    def col(self, name: str):
+        """The parsed input value of the row (each column read once)."""
+        if name not in self._cols:
+            self._cols[name] = self.c.h[name].iat[self.i]
+        return self._cols[name]
+
+    def at(self, arr):
+        """The row's value of a computed array (or the scalar all rows share)."""
+        return np.asarray(arr)[self.i] if np.ndim(arr) else arr
+
+    def money(self, arr) -> Decimal:
+        return kr(self.at(arr))
+
+    def rate(self, key: str) -> Decimal:
+        return self.rs[key].value
+
+    def use(self, *keys: str) -> tuple[RateUse, ...]:
+        return tuple(RateUse(k, self.rs[k].value, self.rs[k].unit, self.rs[k].status, self.rs[k].law_ref)
+                     for k in keys)
+
+    @property
+    def formula_paragraph(self) -> str:
+        return "§ 22 stk. 1" if self.code == BOLIGSIKRING else "§ 21 stk. 1"
+
+    @property
+    def own_payment_paragraph(self) -> str:
+        return "§ 21 stk. 2" if self.code == BOLIGYDELSE else "§ 22 stk. 2"
+
+
+# §§ 9-10 per-m² items in trail order: (item, flag that triggers it, rate key, paragraph, sign).
+# The maintenance supplement has no flag: the maintenance duty picks its rate (MAINTENANCE_RATES).
+PER_M2_ITEMS = (
+    ("deduction_heating", "heating_in_rent", "deduction_heating_m2", "§ 10 stk. 2", "−"),
+    ("deduction_hot_water", "hot_water_in_rent", "deduction_hot_water_m2", "§ 10 stk. 2", "−"),
+    ("deduction_electricity", "electricity_in_rent", "deduction_electricity_m2", "§ 10 stk. 2", "−"),
+    ("supplement_water", "water_paid_separately", "supplement_water_m2", "§ 10 stk. 3", "+"),
+    ("supplement_drainage", "drainage_paid_separately", "supplement_drainage_m2", "§ 10 stk. 3", "+"),
+    ("supplement_maintenance", None, None, "§ 10 stk. 4", "+"),
+    ("supplement_heating", "heating_paid_separately", "supplement_heating_m2", "§ 10 stk. 5", "+"),
+)
+MAINTENANCE_RATES = {1: "supplement_maintenance_partial_m2", 2: "supplement_maintenance_full_m2"}
+
+
+def _applying_per_m2_items(row: _Row):
+    """The per-m² items that apply to the row: (item, why, rate key, paragraph, sign)."""
+    for name, flag, key, par, sign in PER_M2_ITEMS:
+        if flag is None:
+            maint = int(row.col("maintenance_code"))
+            if maint:
+                yield name, f"maintenance_duty = {row.col('maintenance_duty')}", MAINTENANCE_RATES[maint], par, sign
+        elif row.col(flag):
+            yield name, flag, key, par, sign
+
+
+def _housing_expense_steps(row: _Row) -> list[Step]:
+    """§§ 9-10: the annual rent, each per-m² item that applies, and the housing expense."""
+    c = row.c
+    rent = row.money(c.items["rent_annual"])
+    steps = [Step("rent_annual", rent, "kr", "§§ 9-10", how=f"12 × rent_monthly {kr(row.col('rent_monthly_ore'))}")]
+    terms, raw_total = [f"{rent}"], rent
+    for name, why, key, par, sign in _applying_per_m2_items(row):
+        value = row.money(c.items[name])
+        steps.append(Step(name, value, "kr", par, row.use(key),
+                          how=f"{row.area} m2 × {row.rate(key)} kr/m2 ({why}), rounded half up to the øre"))
+        terms.append(f"{sign} {value}")
+        raw_total += -value if sign == "−" else value
+    steps.append(Step("housing_expense", row.money(c.housing_expense), "kr", "§ 10",
+                      how=" ".join(terms) + (" (negative → 0)" if raw_total < 0 else "")))
+    return steps
+
+
+def _area_limit_steps(row: _Row) -> list[Step]:
+    """§ 12: the area limit and the expense scaled to it."""
+    c, area = row.c, row.area
+    allowed = m2(row.at(c.area_limit_x100))
+    keys = ["area_first_person_m2", "area_per_extra_person_m2"]
+    how = (f"{row.rate('area_first_person_m2')} + {row.rate('area_per_extra_person_m2')} × "
+           f"{int(row.col('persons')) - 1} further person(s)")
+    if row.col("mobility_impaired"):
+        keys.append("area_mobility_extra_m2")
+        how += f" + {row.rate('area_mobility_extra_m2')} (mobility impaired)"
+    if area > allowed:
+        how_limited = (f"area {area} m2 > limit {allowed} m2: {row.money(c.housing_expense)} × {allowed} / {area}, "
+                       "rounded half up to the øre")
+    else:
+        how_limited = f"area {area} m2 within the limit: unchanged"
+    return [Step("area_limit", allowed, "m2", "§ 12", row.use(*keys), how=how),
+            Step("area_limited_expense", row.money(c.area_limited_expense), "kr", "§ 12", how=how_limited)]
+
+
+def _maximum_expense_step(row: _Row) -> Step:
+    """§ 14 stk. 1-3: the raised maximum expense; § 14 stk. 4-5: none in a no-maximum dwelling."""
+    if not row.at(row.c.maximum_expense_applies):
+        return Step("maximum_expense", None, "kr", "§ 14 stk. 4-5",
+                    how="no maximum: boligydelse in a dwelling where no maximum applies")
+    kids = min(row.children, 4)
+    extra = bool(row.col("mobility_impaired") or row.col("round_the_clock_help"))
+    keys = ["max_annual_expense"]
+    how = f"{row.rate('max_annual_expense')}"
+    if kids:
+        keys.append("max_expense_raise_per_child")
+        how += f" × (1 + {row.rate('max_expense_raise_per_child')} × {kids} child(ren)"
+    else:
+        how += " × (1"
+    if extra:
+        keys.append("max_expense_raise_mobility_or_help")
+        how += f" + {row.rate('max_expense_raise_mobility_or_help')} mobility/§ 96 help"
+    if kids or extra:
+        how += "), rounded to the nearest 100 kr"
+    else:
+        how = f"{row.rate('max_annual_expense')} (no raise)"
+    return Step("maximum_expense", row.money(row.c.maximum_expense), "kr", "§ 14 stk. 1-3", row.use(*keys), how=how)
+
+
+def _eligible_expense_steps(row: _Row) -> list[Step]:
+    """§ 14: the maximum expense and the eligible expense B."""
+    c = row.c
+    if row.at(c.maximum_expense_applies):
+        how = f"min({row.money(c.area_limited_expense)}, {row.money(c.maximum_expense)})"
+    else:
+        how = "area-limited expense (no maximum)"
+    return [_maximum_expense_step(row), Step("eligible_expense", row.money(c.eligible_expense), "kr", "§ 14", how=how)]
+
+
+def _income_steps(row: _Row) -> list[Step]:
+    """§ 8 a stk. 1: the wealth supplement; § 8 stk. 6: the income basis I."""
+    c = row.c
+    supplement = row.money(c.wealth_supplement)
+    return [
+        Step("wealth_supplement", supplement, "kr", "§ 8 a stk. 1",
+             row.use("wealth_limit_1", "wealth_limit_2", "wealth_share_1", "wealth_share_2"),
+             how=f"wealth {kr(row.col('wealth_ore'))}: {row.rate('wealth_share_1')} × part between the limits "
+                 f"+ {row.rate('wealth_share_2')} × part above limit 2, rounded half up to the øre"),
+        Step("income_basis", row.money(c.income_basis), "kr", "§ 8 stk. 6",
+             how=f"household_income {kr(row.col('household_income_ore'))} + wealth supplement {supplement}"),
+    ]
+
+
+def _income_threshold_steps(row: _Row) -> list[Step]:
+    """§ 21 stk. 1 / § 22 stk. 1 (§ 72): the threshold T with its raises per child (young couples)."""
+    children = row.children
+    beyond = max(min(children, 4) - 1, 0)
+    young = min(children, 3) if (row.col("young_couple") and row.code == BOLIGSIKRING) else 0
+    raise_per_child = row.rate("threshold_raise_per_child")
+    how = f"{row.rate('income_threshold')} + {raise_per_child} × {beyond} child(ren) beyond the first"
+    if young:
+        how += f" + {raise_per_child} × {young} (young couple)"
+    return [Step("income_threshold", row.money(row.c.income_threshold), "kr", row.formula_paragraph + " (§ 72)",
+                 row.use("income_threshold", "threshold_raise_per_child"), how=how)]
+
+
+def _formula_steps(row: _Row) -> list[Step]:
+    """§ 21 stk. 1 / § 22 stk. 1: the expense part, the income part and the formula amount."""
+    c, par = row.c, row.formula_paragraph
+    eligible = row.money(c.eligible_expense)
+    if row.code == BOLIGYDELSE:
+        expense = Step("expense_part", row.money(c.expense_part), "kr", par,
+                       row.use("expense_share", "expense_supplement"),
+                       how=f"{row.rate('expense_share')} × ({eligible} + tillæg {row.rate('expense_supplement')}), "
+                           "rounded half up to the øre")
+    else:
+        expense = Step("expense_part", row.money(c.expense_part), "kr", par, row.use("expense_share"),
+                       how=f"{row.rate('expense_share')} × {eligible}, rounded half up to the øre")
+    income = Step("income_part", row.money(c.income_part), "kr", par, row.use("income_share"),
+                  how=f"{row.rate('income_share')} × max(0, {row.money(c.income_basis)} − "
+                      f"{row.money(c.income_threshold)}), rounded half up to the øre")
+    amount = Step("formula_amount", row.money(c.formula_amount), "kr", par,
+                  how=f"{row.money(c.expense_part)} − {row.money(c.income_part)}")
+    return [expense, income, amount]
+
+
+def _own_payment_steps(row: _Row) -> list[Step]:
+    """§ 21 stk. 2 / § 22 stk. 2: the required own payment and the limit it sets."""
+    c, par = row.c, row.own_payment_paragraph
+    required = row.money(c.required_own_payment)
+    if row.code == BOLIGYDELSE:
+        step = Step("required_own_payment", required, "kr", par,
+                    row.use("own_payment_income_share", "min_own_payment"),
+                    how=f"max({row.rate('own_payment_income_share')} × {row.money(c.income_basis)}, "
+                        f"{row.rate('min_own_payment')})")
+    else:
+        step = Step("required_own_payment", required, "kr", par, row.use("min_own_payment"),
+                    how="the fixed minimum own payment")
+    return [step, Step("own_payment_limit", row.money(c.own_payment_limit), "kr", par,
+                       how=f"{row.money(c.eligible_expense)} − {required}")]
+
+
+def _why_no_cap(row: _Row) -> str:
+    if row.code == BOLIGYDELSE:
+        return "boligydelse (the cap is boligsikring's)"
+    if row.children:
+        return f"{row.children} child(ren)"
+    flags = ("disability_or_senior_pension", "mobility_impaired", "round_the_clock_help")
+    return "exception: " + ", ".join(f for f in flags if row.col(f))
+
+
+def _cap_steps(row: _Row) -> list[Step]:
+    """§ 22 stk. 3: the 15 % cap without children, or why it does not apply."""
+    c = row.c
+    if not row.at(c.cap_applies):
+        return [Step("cap_15pct", None, "kr", "§ 22 stk. 3", how=f"does not apply: {_why_no_cap(row)}")]
+    return [Step("cap_15pct", row.money(c.cap_15pct), "kr", "§ 22 stk. 3", row.use("cap_no_children_share"),
+                 how=f"no children, no exception: {row.rate('cap_no_children_share')} × "
+                     f"{row.money(c.eligible_expense)}, rounded half up to the øre")]
+
+
+def _maximum_benefit_steps(row: _Row) -> list[Step]:
+    """§ 23 stk. 1: the maximum benefit and its raises; § 23 stk. 2-3: none in a no-maximum dwelling."""
+    if not row.at(row.c.maximum_benefit_applies):
+        return [Step("maximum_benefit", None, "kr", "§ 23 stk. 2-3",
+                     how="no maximum: boligydelse in a dwelling where no maximum applies")]
+    keys = ["max_annual_benefit"]
+    parts = [f"{row.rate('max_annual_benefit')} × (1"]
+    if row.children >= 4:
+        keys.append("max_benefit_raise_four_children")
+        parts.append(f" + {row.rate('max_benefit_raise_four_children')} (4+ children)")
+    if row.col("mobility_impaired"):
+        keys.append("max_benefit_raise_mobility")
+        parts.append(f" + {row.rate('max_benefit_raise_mobility')} (mobility impaired)")
+    elif row.col("round_the_clock_help"):
+        keys.append("max_benefit_raise_round_the_clock_help")
+        parts.append(f" + {row.rate('max_benefit_raise_round_the_clock_help')} (§ 96 help)")
+    how = "".join(parts) + "), rounded half up to the øre" if len(parts) > 1 else "the base amount (no raise)"
+    return [Step("maximum_benefit", row.money(row.c.maximum_benefit), "kr", "§ 23 stk. 1", row.use(*keys), how=how)]
+
+
+def _minimum_payout_step(row: _Row) -> Step:
+    """§§ 33-34: on a first computation, an amount below the year's minimum is not paid."""
+    c = row.c
+    below = BINDING_NAMES[int(row.at(c.binding))] == "below_minimum"
+    monthly = int(row.at(c.monthly_before_minimum))
+    if BINDING_NAMES[int(row.at(c.binding_before_minimum))] == "zero":
+        how = "first computation: nothing to pay anyway"
+    else:
+        how = (f"first computation: 12 × {monthly} = {12 * monthly} {'<' if below else '≥'} "
+               f"{row.rate('minimum_payout')}")
+    return Step("minimum_payout", "not paid" if below else "paid", "", "§§ 33-34", row.use("minimum_payout"), how=how)
+
+
+def _result_steps(row: _Row) -> list[Step]:
+    """RULES.md § 4.6 / § 4.9 and §§ 33-34: the amount after the limits, the monthly and annual
+    benefit, and the limit that decided it."""
+    c = row.c
+    decided_by = BINDING_NAMES[int(row.at(c.binding_before_minimum))]
+    monthly = int(row.at(c.monthly_benefit))
+    steps = [
+        Step("amount_after_limits", row.money(c.amount), "kr", "RULES.md § 4.6",
+             how=f"max(0, min(formula, own payment limit, cap, maximum)) — decided by: {decided_by}"),
+        Step("monthly_before_minimum", int(row.at(c.monthly_before_minimum)), "kr/month", "RULES.md § 4.9",
+             how=f"{row.money(c.amount)} / 12 rounded to whole kroner, ties up"),
+    ]
+    if row.col("first_computation"):
+        steps.append(_minimum_payout_step(row))
+    return steps + [
+        Step("monthly_benefit", monthly, "kr/month", "RULES.md § 4.9", how="paid per month"),
+        Step("annual_benefit", int(row.at(c.annual_benefit)), "kr", "RULES.md § 4.9", how=f"12 × {monthly}"),
+        Step("binding_limit", BINDING_NAMES[int(row.at(c.binding))], "", "RULES.md § 4.6",
+             how="which rule decided the amount"),
+    ]
+
+
+# The trail in calculation order: each part returns the steps of its paragraph(s).
+TRAIL = (_housing_expense_steps, _area_limit_steps, _eligible_expense_steps, _income_steps, _income_threshold_steps,
+         _formula_steps, _own_payment_steps, _cap_steps, _maximum_benefit_steps, _result_steps)
+
+
 def steps_for_row(c: Computation, i: int, book: RateBook | None = None) -> list[Step]:
     """The trail of row ``i`` of a computation."""
-    book = book or default_rate_book()
-    h = c.h
-    year = int(h["year"].iat[i])
-    code = int(h["benefit_code"].iat[i])
-    benefit = BENEFITS[code]
-    rs = book.for_year(year, benefit)
-
-    def use(*keys: str) -> tuple[RateUse, ...]:
-        return tuple(RateUse(k, rs[k].value, rs[k].unit, rs[k].status, rs[k].law_ref) for k in keys)
-
-    def at(arr):
-        return np.asarray(arr)[i] if np.ndim(arr) else arr
-
-    g = lambda col: h[col].iat[i]  # noqa: E731
-    area = m2(g("area_m2_x100"))
-    children = int(g("children"))
-    persons = int(g("persons"))
-    steps: list[Step] = []
-    add = steps.append
-    formula_par = "§ 22 stk. 1" if code == BOLIGSIKRING else "§ 21 stk. 1"
-
-    add(Step("rent_annual", kr(c.items["rent_annual"][i]), "kr", "§§ 9-10",
-             how=f"12 × rent_monthly {kr(g('rent_monthly_ore'))}"))
-    per_m2 = [
-        ("deduction_heating", "heating_in_rent", "deduction_heating_m2", "§ 10 stk. 2", "−"),
-        ("deduction_hot_water", "hot_water_in_rent", "deduction_hot_water_m2", "§ 10 stk. 2", "−"),
-        ("deduction_electricity", "electricity_in_rent", "deduction_electricity_m2", "§ 10 stk. 2", "−"),
-        ("supplement_water", "water_paid_separately", "supplement_water_m2", "§ 10 stk. 3", "+"),
-        ("supplement_drainage", "drainage_paid_separately", "supplement_drainage_m2", "§ 10 stk. 3", "+"),
-    ]
-    maint = int(g("maintenance_code"))
-    if maint:
-        key = "supplement_maintenance_full_m2" if maint == 2 else "supplement_maintenance_partial_m2"
-        per_m2.append(("supplement_maintenance", None, key, "§ 10 stk. 4", "+"))
-    per_m2.append(("supplement_heating", "heating_paid_separately", "supplement_heating_m2", "§ 10 stk. 5", "+"))
-    terms = [f"{kr(c.items['rent_annual'][i])}"]
-    for name, flag, key, par, sign in per_m2:
-        if flag is not None and not g(flag):
-            continue
-        value = kr(c.items[name][i])
-        why = flag if flag else f"maintenance_duty = {g('maintenance_duty')}"
-        add(Step(name, value, "kr", par, use(key),
-                 how=f"{area} m2 × {rs[key].value} kr/m2 ({why}), rounded half up to the øre"))
-        terms.append(f"{sign} {value}")
-    raw_total = sum((Decimal(t.replace('− ', '-').replace('+ ', '')) for t in terms), Decimal(0))
-    add(Step("housing_expense", kr(c.housing_expense[i]), "kr", "§ 10",
-             how=" ".join(terms) + (" (negative → 0)" if raw_total < 0 else "")))
-
-    allowed = m2(at(c.area_limit_x100))
-    keys = ["area_first_person_m2", "area_per_extra_person_m2"]
-    how = f"{rs['area_first_person_m2'].value} + {rs['area_per_extra_person_m2'].value} × {persons - 1} further person(s)"
-    if g("mobility_impaired"):
-        keys.append("area_mobility_extra_m2")
-        how += f" + {rs['area_mobility_extra_m2'].value} (mobility impaired)"
-    add(Step("area_limit", allowed, "m2", "§ 12", use(*keys), how=how))
-    over = area > allowed
-    add(Step("area_limited_expense", kr(c.area_limited_expense[i]), "kr", "§ 12",
-             how=(f"area {area} m2 > limit {allowed} m2: {kr(c.housing_expense[i])} × {allowed} / {area}, "
-                  "rounded half up to the øre") if over else f"area {area} m2 within the limit: unchanged"))
-
-    if c.maximum_expense_applies[i]:
-        kids = min(children, 4)
-        extra = bool(g("mobility_impaired") or g("round_the_clock_help"))
-        keys = ["max_annual_expense"]
-        how = f"{rs['max_annual_expense'].value}"
-        if kids:
-            keys.append("max_expense_raise_per_child")
-            how += f" × (1 + {rs['max_expense_raise_per_child'].value} × {kids} child(ren)"
-        else:
-            how += " × (1"
-        if extra:
-            keys.append("max_expense_raise_mobility_or_help")
-            how += f" + {rs['max_expense_raise_mobility_or_help'].value} mobility/§ 96 help"
-        how = how + "), rounded to the nearest 100 kr" if (kids or extra) else f"{rs['max_annual_expense'].value} (no raise)"
-        add(Step("maximum_expense", kr(at(c.maximum_expense)), "kr", "§ 14 stk. 1-3", use(*keys), how=how))
-        how_e = f"min({kr(c.area_limited_expense[i])}, {kr(at(c.maximum_expense))})"
-    else:
-        add(Step("maximum_expense", None, "kr", "§ 14 stk. 4-5",
-                 how="no maximum: boligydelse in a dwelling where no maximum applies"))
-        how_e = "area-limited expense (no maximum)"
-    add(Step("eligible_expense", kr(c.eligible_expense[i]), "kr", "§ 14", how=how_e))
-
-    add(Step("wealth_supplement", kr(c.wealth_supplement[i]), "kr", "§ 8 a stk. 1",
-             use("wealth_limit_1", "wealth_limit_2", "wealth_share_1", "wealth_share_2"),
-             how=f"wealth {kr(g('wealth_ore'))}: {rs['wealth_share_1'].value} × part between the limits "
-                 f"+ {rs['wealth_share_2'].value} × part above limit 2, rounded half up to the øre"))
-    add(Step("income_basis", kr(c.income_basis[i]), "kr", "§ 8 stk. 6",
-             how=f"household_income {kr(g('household_income_ore'))} + wealth supplement {kr(c.wealth_supplement[i])}"))
-
-    beyond = max(min(children, 4) - 1, 0)
-    young = min(children, 3) if (g("young_couple") and code == BOLIGSIKRING) else 0
-    how = f"{rs['income_threshold'].value} + {rs['threshold_raise_per_child'].value} × {beyond} child(ren) beyond the first"
-    if young:
-        how += f" + {rs['threshold_raise_per_child'].value} × {young} (young couple)"
-    add(Step("income_threshold", kr(at(c.income_threshold)), "kr", formula_par + " (§ 72)",
-             use("income_threshold", "threshold_raise_per_child"), how=how))
-
-    if code == BOLIGYDELSE:
-        add(Step("expense_part", kr(c.expense_part[i]), "kr", formula_par, use("expense_share", "expense_supplement"),
-                 how=f"{rs['expense_share'].value} × ({kr(c.eligible_expense[i])} + tillæg {rs['expense_supplement'].value}), "
-                     "rounded half up to the øre"))
-    else:
-        add(Step("expense_part", kr(c.expense_part[i]), "kr", formula_par, use("expense_share"),
-                 how=f"{rs['expense_share'].value} × {kr(c.eligible_expense[i])}, rounded half up to the øre"))
-    add(Step("income_part", kr(c.income_part[i]), "kr", formula_par, use("income_share"),
-             how=f"{rs['income_share'].value} × max(0, {kr(c.income_basis[i])} − {kr(at(c.income_threshold))}), "
-                 "rounded half up to the øre"))
-    add(Step("formula_amount", kr(c.formula_amount[i]), "kr", formula_par,
-             how=f"{kr(c.expense_part[i])} − {kr(c.income_part[i])}"))
-
-    if code == BOLIGYDELSE:
-        add(Step("required_own_payment", kr(c.required_own_payment[i]), "kr", "§ 21 stk. 2",
-                 use("own_payment_income_share", "min_own_payment"),
-                 how=f"max({rs['own_payment_income_share'].value} × {kr(c.income_basis[i])}, {rs['min_own_payment'].value})"))
-    else:
-        add(Step("required_own_payment", kr(c.required_own_payment[i]), "kr", "§ 22 stk. 2", use("min_own_payment"),
-                 how="the fixed minimum own payment"))
-    own_par = "§ 21 stk. 2" if code == BOLIGYDELSE else "§ 22 stk. 2"
-    add(Step("own_payment_limit", kr(c.own_payment_limit[i]), "kr", own_par,
-             how=f"{kr(c.eligible_expense[i])} − {kr(c.required_own_payment[i])}"))
-
-    if c.cap_applies[i]:
-        add(Step("cap_15pct", kr(c.cap_15pct[i]), "kr", "§ 22 stk. 3", use("cap_no_children_share"),
-                 how=f"no children, no exception: {rs['cap_no_children_share'].value} × {kr(c.eligible_expense[i])}, "
-                     "rounded half up to the øre"))
-    else:
-        if code == BOLIGYDELSE:
-            why = "boligydelse (the cap is boligsikring's)"
-        elif children:
-            why = f"{children} child(ren)"
-        else:
-            ex = [f for f in ("disability_or_senior_pension", "mobility_impaired", "round_the_clock_help") if g(f)]
-            why = "exception: " + ", ".join(ex)
-        add(Step("cap_15pct", None, "kr", "§ 22 stk. 3", how=f"does not apply: {why}"))
-
-    if c.maximum_benefit_applies[i]:
-        keys = ["max_annual_benefit"]
-        parts = [f"{rs['max_annual_benefit'].value} × (1"]
-        if children >= 4:
-            keys.append("max_benefit_raise_four_children")
-            parts.append(f" + {rs['max_benefit_raise_four_children'].value} (4+ children)")
-        if g("mobility_impaired"):
-            keys.append("max_benefit_raise_mobility")
-            parts.append(f" + {rs['max_benefit_raise_mobility'].value} (mobility impaired)")
-        elif g("round_the_clock_help"):
-            keys.append("max_benefit_raise_round_the_clock_help")
-            parts.append(f" + {rs['max_benefit_raise_round_the_clock_help'].value} (§ 96 help)")
-        how = "".join(parts) + "), rounded half up to the øre" if len(parts) > 1 else "the base amount (no raise)"
-        add(Step("maximum_benefit", kr(at(c.maximum_benefit)), "kr", "§ 23 stk. 1", use(*keys), how=how))
-    else:
-        add(Step("maximum_benefit", None, "kr", "§ 23 stk. 2-3",
-                 how="no maximum: boligydelse in a dwelling where no maximum applies"))
-
-    b0 = BINDING_NAMES[int(c.binding_before_minimum[i])]
-    add(Step("amount_after_limits", kr(c.amount[i]), "kr", "RULES.md § 4.6",
-             how=f"max(0, min(formula, own payment limit, cap, maximum)) — decided by: {b0}"))
-    add(Step("monthly_before_minimum", int(c.monthly_before_minimum[i]), "kr/month", "RULES.md § 4.9",
-             how=f"{kr(c.amount[i])} / 12 rounded to whole kroner, ties up"))
-    if g("first_computation"):
-        below = BINDING_NAMES[int(c.binding[i])] == "below_minimum"
-        add(Step("minimum_payout", "not paid" if below else "paid", "", "§§ 33-34", use("minimum_payout"),
-                 how=f"first computation: 12 × {int(c.monthly_before_minimum[i])} = "
-                     f"{12 * int(c.monthly_before_minimum[i])} {'<' if below else '≥'} {rs['minimum_payout'].value}"
-                 if b0 != "zero" else "first computation: nothing to pay anyway"))
-    add(Step("monthly_benefit", int(c.monthly_benefit[i]), "kr/month", "RULES.md § 4.9", how="paid per month"))
-    add(Step("annual_benefit", int(c.annual_benefit[i]), "kr", "RULES.md § 4.9",
-             how=f"12 × {int(c.monthly_benefit[i])}"))
-    add(Step("binding_limit", BINDING_NAMES[int(c.binding[i])], "", "RULES.md § 4.6",
-             how="which rule decided the amount"))
-    return steps
+    row = _Row(c, i, book or default_rate_book())
+    return [step for part in TRAIL for step in part(row)]
 
 
 def _to_frame(row_or_df) -> pd.DataFrame:
@@ -284,7 +392,7 @@ def render_trail(steps: list[Step], title: str | None = None) -> str:
     for n, s in enumerate(steps, 1):
         if s.value is None:
             val = "—"
-        elif isinstance(s.value, Decimal) or isinstance(s.value, int):
+        elif isinstance(s.value, (Decimal, int)):
             val = f"{s.value} {s.unit}".strip()
         else:
             val = str(s.value)

@@ -3,7 +3,9 @@
 Both are ``expense_share × (B + supplement) − income_share × max(0, I − T)`` with the rates of
 their own benefit (boligsikring: 60 %, 18 %, no supplement; boligydelse: 75 %, 22,5 %, tillæg).
 Each of the two products is rounded half up to the øre; the formula amount is their exact
-difference and may be negative.
+difference and may be negative. Because the rates of each row's benefit make the difference,
+one vectorised evaluation (:func:`expense_part`, :func:`income_part`, :func:`formula_amount`)
+serves both paragraphs.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rates import RowRates
+from .rates import BOLIGSIKRING, RowRates
 from .rounding import share_of
-
-BOLIGSIKRING = 0
 
 
 def children_beyond_first(h: pd.DataFrame) -> np.ndarray:
@@ -42,29 +42,25 @@ def income_threshold(h: pd.DataFrame, r: RowRates) -> np.ndarray:
 
 
 def expense_part(r: RowRates, eligible: np.ndarray) -> np.ndarray:
-    """expense_share × (B + expense_supplement), rounded half up to the øre."""
+    """§ 21 stk. 1 / § 22 stk. 1: expense_share × (B + expense_supplement), rounded half up to the øre.
+
+    boligsikring 60 % × B (its expense_supplement is 0); boligydelse 75 % × (B + tillæg).
+    """
     return share_of(eligible + r["expense_supplement"], r["expense_share"])
 
 
 def income_part(r: RowRates, income: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """income_share × max(0, I − T), rounded half up to the øre."""
+    """§ 21 stk. 1 / § 22 stk. 1: income_share × max(0, I − T), rounded half up to the øre.
+
+    boligsikring 18 %, boligydelse 22,5 % of the income I above the threshold T.
+    """
     return share_of(np.maximum(income - threshold, 0), r["income_share"])
 
 
-def boligsikring_formula(r: RowRates, eligible, income, threshold) -> np.ndarray:
-    """§ 22 stk. 1: 60 % of the expense B − 18 % of the income I above the threshold T."""
-    return expense_part(r, eligible) - income_part(r, income, threshold)
+def formula_amount(expense: np.ndarray, income: np.ndarray) -> np.ndarray:
+    """§ 21 stk. 1 / § 22 stk. 1: the formula amount of each row's benefit, before any limit.
 
-
-def boligydelse_formula(r: RowRates, eligible, income, threshold) -> np.ndarray:
-    """§ 21 stk. 1: 75 % of (B + tillæg) − 22,5 % of the income I above the threshold T."""
-    return expense_part(r, eligible) - income_part(r, income, threshold)
-
-
-def formula_amount(h: pd.DataFrame, r: RowRates, eligible, income, threshold) -> np.ndarray:
-    """The formula of each row's benefit (§ 21 stk. 1 or § 22 stk. 1), before any limit.
-
-    Both formulas have the same shape; the rates of the row's benefit make the difference
-    (boligsikring's expense_supplement is 0), so one vectorised evaluation serves both.
+    The exact difference of the two rounded parts (:func:`expense_part` − :func:`income_part`);
+    may be negative.
     """
-    return expense_part(r, eligible) - income_part(r, income, threshold)
+    return expense - income

@@ -6,10 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rates import RowRates
+from .rates import BOLIGSIKRING, BOLIGYDELSE, RowRates
 from .rounding import ORE_PER_KRONE, SHARE_SCALE, div_round_half_up, share_of
-
-BOLIGSIKRING, BOLIGYDELSE = 0, 1
 
 # binding_limit codes (calc.md output); precedence on ties = this order
 FORMULA, OWN_PAYMENT, CAP_15PCT, MAXIMUM, BELOW_MINIMUM, ZERO = range(6)
@@ -88,7 +86,12 @@ def apply_limits(formula, own_limit, cap, cap_applies, maximum, max_applies):
 
 
 def monthly_benefit(amount: np.ndarray) -> np.ndarray:
-    """RULES.md § 4.9: monthly = amount / 12 rounded to whole kroner, ties up (see rounding.py)."""
+    """RULES.md § 4.9: monthly benefit = annual amount / 12, rounded to whole kroner, ties up.
+
+    ``amount`` is the amount after the limits in øre (never negative); the result is whole
+    kroner per month and the paid annual amount is 12 × the monthly amount, so it is always a
+    whole-krone amount divisible by 12. Works on arrays and on plain ints (rounding.py).
+    """
     return div_round_half_up(amount, np.int64(12 * ORE_PER_KRONE))
 
 

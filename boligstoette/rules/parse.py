@@ -153,7 +153,7 @@ def parse_decimal_strings(arr, scale: int, allow_negative: bool):
     """
     arr = _as_string_array(arr)
     sign = "-?" if allow_negative else ""
-    frac = r"(\.[0-9]{1,%d})?" % scale if scale else ""
+    frac = rf"(\.[0-9]{{1,{scale}}})?" if scale else ""
     ok = pc.fill_null(pc.match_substring_regex(arr, f"^{sign}[0-9]{{1,{MAX_DIGITS}}}{frac}$"), False)
     length = pc.fill_null(pc.utf8_length(arr), 0)
     empty = pc.equal(length, 0).to_numpy(zero_copy_only=False)
@@ -184,53 +184,75 @@ def _money_str(v) -> str:
     return str(v)
 
 
+FLOAT_REFUSED = "binary float not accepted for an exact amount; give a string, int or Decimal"
+
+
 def _column_to_arrow(name: str, kind: str, col: pd.Series) -> tuple[pa.Array, list[Problem]]:
     """Turn a DataFrame column (strings, ints, Decimals, bools) into an Arrow string array.
 
     A binary float is refused for money and area (it may already carry a rounding error);
     integral floats are accepted for the integer columns (pandas makes them from ints + NaN).
     """
-    problems: list[Problem] = []
     dtype = col.dtype
     if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
-        vals = col.to_numpy(dtype=object, na_value=None)
-        return pa.array([None if v is None else ("true" if v else "false") for v in vals], type=pa.string()), problems
+        return _bool_column_to_arrow(col), []
     if pd.api.types.is_integer_dtype(dtype):
-        return pa.array(col.astype("Int64").astype("string").to_numpy(dtype=object, na_value=None), type=pa.string()), problems
+        return _int_column_to_arrow(col), []
     if pd.api.types.is_float_dtype(dtype):
-        vals = col.to_numpy(dtype=float, na_value=np.nan)
-        if kind in (INT, TEXT):
-            ok = np.isnan(vals) | (vals == np.round(vals))
-            for i in np.flatnonzero(~ok)[:MAX_ERRORS_PER_COLUMN]:
-                problems.append(Problem(int(i), name, f"not a whole number: {vals[i]!r}"))
-            out = [None if np.isnan(v) else str(int(v)) for v in vals]
-            return pa.array(out, type=pa.string()), problems
-        nonnull = np.flatnonzero(~np.isnan(vals))
-        for i in nonnull[:MAX_ERRORS_PER_COLUMN]:
-            problems.append(Problem(int(i), name, "binary float not accepted for an exact amount; "
-                                    "give a string, int or Decimal"))
-        return pa.array([None] * len(vals), type=pa.string()), problems
-    # object / string dtype
+        return _float_column_to_arrow(name, kind, col)
+    return _object_column_to_arrow(name, kind, col)
+
+
+def _bool_column_to_arrow(col: pd.Series) -> pa.Array:
+    vals = col.to_numpy(dtype=object, na_value=None)
+    return pa.array([None if v is None else ("true" if v else "false") for v in vals], type=pa.string())
+
+
+def _int_column_to_arrow(col: pd.Series) -> pa.Array:
+    return pa.array(col.astype("Int64").astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
+def _float_column_to_arrow(name: str, kind: str, col: pd.Series) -> tuple[pa.Array, list[Problem]]:
+    """Whole floats for integer and text columns; any float in a money or area column is refused."""
+    vals = col.to_numpy(dtype=float, na_value=np.nan)
+    if kind in (INT, TEXT):
+        ok = np.isnan(vals) | (vals == np.round(vals))
+        problems = [Problem(int(i), name, f"not a whole number: {vals[i]!r}")
+                    for i in np.flatnonzero(~ok)[:MAX_ERRORS_PER_COLUMN]]
+        out = [None if np.isnan(v) else str(int(v)) for v in vals]
+        return pa.array(out, type=pa.string()), problems
+    nonnull = np.flatnonzero(~np.isnan(vals))
+    problems = [Problem(int(i), name, FLOAT_REFUSED) for i in nonnull[:MAX_ERRORS_PER_COLUMN]]
+    return pa.array([None] * len(vals), type=pa.string()), problems
+
+
+def _object_column_to_arrow(name: str, kind: str, col: pd.Series) -> tuple[pa.Array, list[Problem]]:
+    """Strings go to Arrow directly; a column of mixed Python values is converted value by value."""
     try:
-        return _as_string_array(pa.array(col.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)), problems
+        values = col.to_numpy(dtype=object, na_value=None)
+        return _as_string_array(pa.array(values, type=pa.string(), from_pandas=True)), []
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
-    out = []
+    out, problems = [], []
     for i, v in enumerate(col.tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append(None)
-        elif isinstance(v, bool) or isinstance(v, np.bool_):
-            out.append("true" if v else "false")
-        elif isinstance(v, float):
-            if kind in (MONEY, AREA) or v != int(v):
-                problems.append(Problem(i, name, "binary float not accepted for an exact amount; "
-                                        "give a string, int or Decimal"))
-                out.append(None)
-            else:
-                out.append(str(int(v)))
-        else:
-            out.append(_money_str(v))
+        text, refused = _python_value_text(kind, v)
+        if refused:
+            problems.append(Problem(i, name, FLOAT_REFUSED))
+        out.append(text)
     return pa.array(out, type=pa.string()), problems
+
+
+def _python_value_text(kind: str, v) -> tuple[str | None, bool]:
+    """One Python value as input text: (text or None for missing, refused as a binary float)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None, False
+    if isinstance(v, (bool, np.bool_)):
+        return ("true" if v else "false"), False
+    if isinstance(v, float):
+        if kind in (MONEY, AREA) or v != int(v):
+            return None, True
+        return str(int(v)), False
+    return _money_str(v), False
 
 
 def table_from_frame(df: pd.DataFrame) -> tuple[dict[str, pa.Array], list[Problem]]:
@@ -247,6 +269,149 @@ def table_from_frame(df: pd.DataFrame) -> tuple[dict[str, pa.Array], list[Proble
 # ---------------------------------------------------------------- the parser
 
 
+# numeric columns -> (decimals, negative allowed)
+NUMBER_COLUMNS = {"year": (0, False), "persons": (0, False), "children": (0, False),
+                  "rent_monthly": (2, False), "household_income": (2, True), "wealth": (2, True),
+                  "area_m2": (2, False)}
+EXPECTED_NUMBER = {
+    0: "expected a whole number (digits only)",
+    2: "expected an amount with '.' as decimal point and at most two decimals",
+}
+EXPECTED_AREA = "area in m2 with '.' as decimal point and at most two decimals"
+
+
+class _Problems:
+    """Collects the problems of one parse: at most MAX_ERRORS_PER_COLUMN kept per check, all counted."""
+
+    def __init__(self, columns: dict[str, pa.Array], pre_problems: list[Problem] | None):
+        self.columns = columns
+        self.problems: list[Problem] = list(pre_problems or [])
+        self.total = len(self.problems)
+
+    def report(self, mask: np.ndarray, column: str, message) -> None:
+        """Every row of ``mask`` has a problem in ``column``; ``message`` is a str or row -> str."""
+        idx = np.flatnonzero(mask)
+        self.total += len(idx)
+        for i in idx[:MAX_ERRORS_PER_COLUMN]:
+            msg = message(int(i)) if callable(message) else message
+            self.problems.append(Problem(int(i), column, msg))
+
+    def raw(self, column: str, i: int) -> str:
+        """The input value as quoted in a message (cut at 40 characters)."""
+        v = self.columns[column][i].as_py()
+        v = "" if v is None else v
+        return repr(v if len(v) <= 40 else v[:40] + "...")
+
+    def raise_if_any(self) -> None:
+        if self.problems or self.total:
+            raise InputError(self.problems, total=self.total)
+
+
+def _parse_number_column(p: _Problems, name: str, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One integer, money or area column: exact value, in range, the default when empty.
+
+    Returns (values, bad, empty); an absent column is its default on every row.
+    """
+    scale, negative = NUMBER_COLUMNS[name]
+    kind, required, default = INPUT_COLUMNS[name]
+    if name not in p.columns:
+        none = np.zeros(n_rows, dtype=bool)
+        return np.full(n_rows, int(default) * 10 ** scale, dtype=np.int64), none, none
+    values, bad, empty = parse_decimal_strings(p.columns[name], scale, negative)
+    what = EXPECTED_AREA if name == "area_m2" else EXPECTED_NUMBER[scale]
+    p.report(bad, name, lambda i: f"invalid value {p.raw(name, i)}: {what}")
+    if required:
+        p.report(empty, name, "missing value (required)")
+    else:
+        values = np.where(empty, int(default) * 10 ** scale, values)
+    if name in RANGES:
+        lo, hi = RANGES[name]
+        out_of_range = ~bad & ~empty & ((values < lo) | (values > hi))
+        p.report(out_of_range, name, lambda i: f"value {p.raw(name, i)} out of range "
+                 f"[{_fmt_exact(lo, scale)}, {_fmt_exact(hi, scale)}]")
+    return values, bad, empty
+
+
+def _check_year_has_rates(p: _Problems, years: np.ndarray, bad: np.ndarray, empty: np.ndarray,
+                          book: RateBook) -> None:
+    """Every (valid) year must have a rate file."""
+    if "year" not in p.columns:
+        return
+    span = f"{book.years[0]}-{book.years[-1]}"
+    p.report(~book.has_year(years) & ~bad & ~empty, "year",
+             lambda i: f"no rates for year {int(years[i])} (rate files cover {span})")
+
+
+def _parse_enum_column(p: _Problems, name: str, n_rows: int) -> np.ndarray:
+    """An enumeration (benefit, maintenance_duty) as codes = index in ENUM_VALUES[name]."""
+    allowed = ENUM_VALUES[name]
+    kind, required, default = INPUT_COLUMNS[name]
+    if name not in p.columns:
+        return np.full(n_rows, allowed.index(default), dtype=np.int64)
+    arr = _as_string_array(p.columns[name])
+    idx = pc.fill_null(pc.index_in(arr, value_set=pa.array(allowed)), -1)
+    idx = idx.to_numpy(zero_copy_only=False).astype(np.int64)
+    empty = _is_empty(arr)
+    if required:
+        p.report(empty, name, "missing value (required)")
+    else:
+        idx = np.where(empty, allowed.index(default), idx)
+    p.report((idx < 0) & ~empty, name,
+             lambda i: f"invalid value {p.raw(name, i)}: expected one of {', '.join(allowed)}")
+    return np.where(idx < 0, 0, idx)
+
+
+def _parse_bool_column(p: _Problems, name: str, n_rows: int) -> np.ndarray:
+    """A true/false column (any case; empty or absent is false)."""
+    if name not in p.columns:
+        return np.zeros(n_rows, dtype=bool)
+    arr = _as_string_array(p.columns[name])
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    code = pc.index_in(arr, value_set=_BOOL_WORDS)  # 0 false, 1 true, 2 empty, null other
+    if code.null_count:
+        code = pc.index_in(pc.utf8_lower(arr), value_set=_BOOL_WORDS)  # accept True/FALSE too
+    code = pc.fill_null(code, -1).to_numpy(zero_copy_only=False)
+    p.report(code < 0, name, lambda i: f"invalid value {p.raw(name, i)}: expected true or false")
+    return code == 1
+
+
+def _check_household_consistency(p: _Problems, numbers: dict[str, np.ndarray], bools: dict[str, np.ndarray]) -> None:
+    """Cross-column checks: an adult in every household, young couples are two adults, heating
+    either in the rent or paid separately."""
+    persons, children = numbers["persons"], numbers["children"]
+    p.report((children > persons - 1) & (persons >= 1), "children",
+             lambda i: f"{int(children[i])} children but {int(persons[i])} persons: at least one adult is needed")
+    adults = persons - children
+    p.report(bools["young_couple"] & (adults != 2) & (children <= persons - 1), "young_couple",
+             lambda i: f"young_couple is true but the household has {int(adults[i])} adult(s), not 2")
+    p.report(bools["heating_in_rent"] & bools["heating_paid_separately"], "heating_paid_separately",
+             "heating_in_rent and heating_paid_separately are both true")
+
+
+def _parsed_frame(case_id: pa.Array, numbers: dict[str, np.ndarray], codes: dict[str, np.ndarray],
+                  bools: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The parsed households frame (PARSED_COLUMNS)."""
+    benefit_code = codes["benefit"]
+    maint = codes["maintenance_duty"]
+    return pd.DataFrame({
+        "case_id": pd.Series(pd.arrays.ArrowStringArray(case_id.cast(pa.large_string()))
+                             if hasattr(pd.arrays, "ArrowStringArray") else case_id.to_pylist()),
+        "year": numbers["year"],
+        "benefit": pd.Categorical.from_codes(benefit_code, dtype=BENEFIT_DTYPE),
+        "benefit_code": benefit_code,
+        "rent_monthly_ore": numbers["rent_monthly"],
+        "area_m2_x100": numbers["area_m2"],
+        "persons": numbers["persons"],
+        "children": numbers["children"],
+        "household_income_ore": numbers["household_income"],
+        "wealth_ore": numbers["wealth"],
+        **{b: bools[b] for b in BOOL_COLUMNS},
+        "maintenance_duty": pd.Categorical.from_codes(maint, dtype=MAINTENANCE_DTYPE),
+        "maintenance_code": maint,
+    })
+
+
 def parse_columns(columns: dict[str, pa.Array], n_rows: int, book: RateBook | None = None,
                   pre_problems: list[Problem] | None = None) -> pd.DataFrame:
     """Validate the calc.md columns (Arrow string arrays) and return the parsed frame.
@@ -257,134 +422,17 @@ def parse_columns(columns: dict[str, pa.Array], n_rows: int, book: RateBook | No
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise InputError([], total=0, missing_columns=missing)
-    problems: list[Problem] = list(pre_problems or [])
-    total = len(problems)
-
-    def report(mask: np.ndarray, column: str, message, values=None):
-        nonlocal total
-        idx = np.flatnonzero(mask)
-        total += len(idx)
-        for i in idx[:MAX_ERRORS_PER_COLUMN]:
-            msg = message(int(i)) if callable(message) else message
-            problems.append(Problem(int(i), column, msg))
-
-    def raw(column: str, i: int) -> str:
-        v = columns[column][i].as_py()
-        v = "" if v is None else v
-        return repr(v if len(v) <= 40 else v[:40] + "...")
-
-    out: dict[str, object] = {}
-
-    # text
+    p = _Problems(columns, pre_problems)
     case_id = _as_string_array(columns["case_id"])
-    report(_is_empty(case_id), "case_id", "missing value (required)")
-
-    # integers, money, area
-    parsed: dict[str, np.ndarray] = {}
-    flags: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    specs = {"year": (0, False), "persons": (0, False), "children": (0, False),
-             "rent_monthly": (2, False), "household_income": (2, True), "wealth": (2, True),
-             "area_m2": (2, False)}
-    expect = {
-        0: "expected a whole number (digits only)",
-        2: "expected an amount with '.' as decimal point and at most two decimals",
-    }
-    for name, (scale, neg) in specs.items():
-        kind, required, default = INPUT_COLUMNS[name]
-        if name not in columns:
-            parsed[name] = np.full(n_rows, int(default) * 10 ** scale, dtype=np.int64)
-            continue
-        values, bad, empty = parse_decimal_strings(columns[name], scale, neg)
-        flags[name] = (bad, empty)
-        what = "area in m2 with '.' as decimal point and at most two decimals" if name == "area_m2" else expect[scale]
-        report(bad, name, lambda i, name=name, what=what: f"invalid value {raw(name, i)}: {what}")
-        if required:
-            report(empty, name, "missing value (required)")
-        else:
-            values = np.where(empty, int(default) * 10 ** scale, values)
-        lo, hi = RANGES.get(name, (None, None))
-        if lo is not None:
-            out_of_range = ~bad & ~empty & ((values < lo) | (values > hi))
-            report(out_of_range, name,
-                   lambda i, name=name, lo=lo, hi=hi, scale=scale: f"value {raw(name, i)} out of range "
-                   f"[{_fmt_exact(lo, scale)}, {_fmt_exact(hi, scale)}]")
-        parsed[name] = values
-
-    # year must have rates
-    years_ok = book.has_year(parsed["year"])
-    if "year" in columns:
-        ybad, yempty = flags["year"]
-        span = f"{book.years[0]}-{book.years[-1]}"
-        report(~years_ok & ~ybad & ~yempty, "year",
-               lambda i: f"no rates for year {int(parsed['year'][i])} (rate files cover {span})")
-
-    # enumerations
-    codes: dict[str, np.ndarray] = {}
-    for name, allowed in ENUM_VALUES.items():
-        kind, required, default = INPUT_COLUMNS[name]
-        if name not in columns:
-            codes[name] = np.full(n_rows, allowed.index(default), dtype=np.int64)
-            continue
-        arr = _as_string_array(columns[name])
-        idx = pc.fill_null(pc.index_in(arr, value_set=pa.array(allowed)), -1)
-        idx = idx.to_numpy(zero_copy_only=False).astype(np.int64)
-        empty = _is_empty(arr)
-        if required:
-            report(empty, name, "missing value (required)")
-        else:
-            idx = np.where(empty, allowed.index(default), idx)
-        report((idx < 0) & ~empty, name,
-               lambda i, name=name, allowed=allowed: f"invalid value {raw(name, i)}: expected one of {', '.join(allowed)}")
-        codes[name] = np.where(idx < 0, 0, idx)
-
-    # booleans
-    bools: dict[str, np.ndarray] = {}
-    for name in BOOL_COLUMNS:
-        if name not in columns:
-            bools[name] = np.zeros(n_rows, dtype=bool)
-            continue
-        arr = _as_string_array(columns[name])
-        if arr.null_count:
-            arr = pc.fill_null(arr, "")
-        code = pc.index_in(arr, value_set=_BOOL_WORDS)  # 0 false, 1 true, 2 empty, null other
-        if code.null_count:
-            code = pc.index_in(pc.utf8_lower(arr), value_set=_BOOL_WORDS)  # accept True/FALSE too
-        code = pc.fill_null(code, -1).to_numpy(zero_copy_only=False)
-        report(code < 0, name, lambda i, name=name: f"invalid value {raw(name, i)}: expected true or false")
-        bools[name] = code == 1
-
-    # cross-column checks
-    persons, children = parsed["persons"], parsed["children"]
-    report((children > persons - 1) & (persons >= 1), "children",
-           lambda i: f"{int(children[i])} children but {int(persons[i])} persons: at least one adult is needed")
-    adults = persons - children
-    report(bools["young_couple"] & (adults != 2) & (children <= persons - 1), "young_couple",
-           lambda i: f"young_couple is true but the household has {int(adults[i])} adult(s), not 2")
-    report(bools["heating_in_rent"] & bools["heating_paid_separately"], "heating_paid_separately",
-           "heating_in_rent and heating_paid_separately are both true")
-
-    if problems or total:
-        raise InputError(problems, total=total)
-
-    benefit_code = codes["benefit"]
-    maint = codes["maintenance_duty"]
-    frame = pd.DataFrame({
-        "case_id": pd.Series(pd.arrays.ArrowStringArray(case_id.cast(pa.large_string()))
-                             if hasattr(pd.arrays, "ArrowStringArray") else case_id.to_pylist()),
-        "year": parsed["year"],
-        "benefit": pd.Categorical.from_codes(benefit_code, dtype=BENEFIT_DTYPE),
-        "benefit_code": benefit_code,
-        "rent_monthly_ore": parsed["rent_monthly"],
-        "area_m2_x100": parsed["area_m2"],
-        "persons": persons,
-        "children": children,
-        "household_income_ore": parsed["household_income"],
-        "wealth_ore": parsed["wealth"],
-        **{b: bools[b] for b in BOOL_COLUMNS},
-        "maintenance_duty": pd.Categorical.from_codes(maint, dtype=MAINTENANCE_DTYPE),
-        "maintenance_code": maint,
-    })
-    return frame
+    p.report(_is_empty(case_id), "case_id", "missing value (required)")
+    parsed = {name: _parse_number_column(p, name, n_rows) for name in NUMBER_COLUMNS}
+    _check_year_has_rates(p, *parsed["year"], book)
+    numbers = {name: values for name, (values, _, _) in parsed.items()}
+    codes = {name: _parse_enum_column(p, name, n_rows) for name in ENUM_VALUES}
+    bools = {name: _parse_bool_column(p, name, n_rows) for name in BOOL_COLUMNS}
+    _check_household_consistency(p, numbers, bools)
+    p.raise_if_any()
+    return _parsed_frame(case_id, numbers, codes, bools)
 
 
 def _fmt_exact(v: int, scale: int) -> str:

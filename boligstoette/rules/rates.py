@@ -35,7 +35,11 @@ from .rounding import AREA_SCALE, ORE_PER_KRONE, SHARE_SCALE
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RATES_DIR = Path(__file__).with_name("rates")
 FILE_PATTERN = "boligstoette_{year}.yaml"
-BENEFITS = ("boligsikring", "boligydelse")  # benefit code = index in this tuple
+# The benefits and their codes (parse.py's benefit_code): defined here only, imported by every
+# rules module. The code of a benefit is its index in BENEFITS.
+BENEFITS = ("boligsikring", "boligydelse")
+BOLIGSIKRING = BENEFITS.index("boligsikring")  # 0
+BOLIGYDELSE = BENEFITS.index("boligydelse")    # 1
 STATUSES = ("M", "2S", "1S", "D", "?")
 
 # kind -> (allowed unit, how the exact value is stored internally)
@@ -194,7 +198,7 @@ class RowRates:
             bad = int(np.flatnonzero(~ok)[0])
             raise RatesNotFound(
                 f"row {bad}: no rates for year {int(years[bad])} "
-                f"({BENEFITS[int(codes[bad])] if 0 <= codes[bad] < 2 else codes[bad]}); "
+                f"({BENEFITS[int(codes[bad])] if 0 <= codes[bad] < len(BENEFITS) else codes[bad]}); "
                 f"rate files cover the years {book.years[0]}-{book.years[-1]}"
             )
         self.idx = idx
@@ -251,74 +255,110 @@ def _as_date(path: Path, where: str, raw) -> dt.date:
         raise _fail(path, where, f"{raw!r} is not an ISO date") from None
 
 
-def load_rate_file(path: Path) -> dict[str, RateSet]:
-    """Load and validate one year's file; returns {benefit: RateSet}."""
-    path = Path(path)
+def _read_yaml_mapping(path: Path) -> dict:
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise RatesError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict):
         raise RatesError(f"{path}: top level must be a mapping")
+    return doc
+
+
+def _check_top_level_keys(path: Path, doc: dict) -> None:
     for key in TOP_LEVEL_REQUIRED:
         if key not in doc:
             raise _fail(path, key, "missing top-level key")
     for key in doc:
         if key not in TOP_LEVEL_REQUIRED + TOP_LEVEL_OPTIONAL:
             raise _fail(path, str(key), "unknown top-level key")
-    year = doc["year"]
+
+
+def _checked_year(path: Path, year) -> int:
+    """The file's year: an integer matching the file name."""
     if isinstance(year, bool) or not isinstance(year, int):
         raise _fail(path, "year", f"must be an integer, got {year!r}")
     if path.name != FILE_PATTERN.format(year=year):
         raise _fail(path, "year", f"year {year} does not match the file name")
+    return year
+
+
+def _checked_validity(path: Path, year: int, doc: dict) -> tuple[dt.date, dt.date]:
+    """valid_from/valid_to: exactly the calendar year (so every day has one rate set)."""
     valid_from = _as_date(path, "valid_from", doc["valid_from"])
     valid_to = _as_date(path, "valid_to", doc["valid_to"])
     if valid_from != dt.date(year, 1, 1) or valid_to != dt.date(year, 12, 31):
         raise _fail(path, "valid_from/valid_to", f"must cover exactly {year}-01-01..{year}-12-31")
-    benefits = doc["benefits"]
+    return valid_from, valid_to
+
+
+def _checked_benefits(path: Path, benefits) -> dict:
+    """The ``benefits`` mapping: every benefit present (unknown ones are refused per benefit)."""
     if not isinstance(benefits, dict):
         raise _fail(path, "benefits", "must be a mapping benefit -> rates")
-    out: dict[str, RateSet] = {}
     for benefit in BENEFITS:
         if benefit not in benefits:
             raise _fail(path, f"benefits.{benefit}", "missing benefit")
-    for benefit, entries in benefits.items():
-        if benefit not in BENEFITS:
-            raise _fail(path, f"benefits.{benefit}", "unknown benefit")
-        if not isinstance(entries, dict):
-            raise _fail(path, f"benefits.{benefit}", "must be a mapping key -> entry")
-        rates: dict[str, Rate] = {}
-        for key in SCHEMA:
-            if key not in entries:
-                raise _fail(path, f"{benefit}.{key}", "missing rate")
-        for key, entry in entries.items():
-            where = f"{benefit}.{key}"
-            if key not in SCHEMA:
-                raise _fail(path, where, "unknown rate key")
-            if not isinstance(entry, dict):
-                raise _fail(path, where, "entry must be a mapping with value, unit, law_ref, status, source")
-            for f in ENTRY_FIELDS_REQUIRED:
-                if f not in entry or entry[f] in (None, ""):
-                    raise _fail(path, where, f"missing field {f!r}")
-            for f in entry:
-                if f not in ENTRY_FIELDS_REQUIRED + ENTRY_FIELDS_OPTIONAL:
-                    raise _fail(path, where, f"unknown field {f!r}")
-            kind = SCHEMA[key]
-            if entry["unit"] != UNITS[kind]:
-                raise _fail(path, where, f"unit {entry['unit']!r}, expected {UNITS[kind]!r}")
-            if entry["status"] not in STATUSES:
-                raise _fail(path, where, f"status {entry['status']!r} not one of {STATUSES}")
-            value = _parse_value(path, where, kind, entry["value"])
-            rates[key] = Rate(
-                key=key, value=value, unit=entry["unit"], law_ref=str(entry["law_ref"]),
-                status=str(entry["status"]), source=str(entry["source"]),
-                note=None if entry.get("note") in (None, "") else str(entry["note"]),
-            )
-        # coherence checks that a typo would break
-        if rates["wealth_limit_2"].value < rates["wealth_limit_1"].value:
-            raise _fail(path, f"{benefit}.wealth_limit_2", "below wealth_limit_1")
-        out[benefit] = RateSet(year, benefit, valid_from, valid_to, path, rates)
-    return out
+    return benefits
+
+
+def _check_entry_fields(path: Path, where: str, entry) -> None:
+    """One rate entry: a mapping with every required field filled and no unknown field."""
+    if not isinstance(entry, dict):
+        raise _fail(path, where, "entry must be a mapping with value, unit, law_ref, status, source")
+    for f in ENTRY_FIELDS_REQUIRED:
+        if f not in entry or entry[f] in (None, ""):
+            raise _fail(path, where, f"missing field {f!r}")
+    for f in entry:
+        if f not in ENTRY_FIELDS_REQUIRED + ENTRY_FIELDS_OPTIONAL:
+            raise _fail(path, where, f"unknown field {f!r}")
+
+
+def _load_rate(path: Path, benefit: str, key: str, entry) -> Rate:
+    """One validated rate: known key, complete entry, the key's unit, a known status, exact value."""
+    where = f"{benefit}.{key}"
+    if key not in SCHEMA:
+        raise _fail(path, where, "unknown rate key")
+    _check_entry_fields(path, where, entry)
+    kind = SCHEMA[key]
+    if entry["unit"] != UNITS[kind]:
+        raise _fail(path, where, f"unit {entry['unit']!r}, expected {UNITS[kind]!r}")
+    if entry["status"] not in STATUSES:
+        raise _fail(path, where, f"status {entry['status']!r} not one of {STATUSES}")
+    value = _parse_value(path, where, kind, entry["value"])
+    return Rate(
+        key=key, value=value, unit=entry["unit"], law_ref=str(entry["law_ref"]),
+        status=str(entry["status"]), source=str(entry["source"]),
+        note=None if entry.get("note") in (None, "") else str(entry["note"]),
+    )
+
+
+def _load_benefit_rates(path: Path, benefit: str, entries) -> dict[str, Rate]:
+    """All rates of one benefit: a known benefit, every SCHEMA key, each entry valid, coherent."""
+    if benefit not in BENEFITS:
+        raise _fail(path, f"benefits.{benefit}", "unknown benefit")
+    if not isinstance(entries, dict):
+        raise _fail(path, f"benefits.{benefit}", "must be a mapping key -> entry")
+    for key in SCHEMA:
+        if key not in entries:
+            raise _fail(path, f"{benefit}.{key}", "missing rate")
+    rates = {key: _load_rate(path, benefit, key, entry) for key, entry in entries.items()}
+    # coherence checks that a typo would break
+    if rates["wealth_limit_2"].value < rates["wealth_limit_1"].value:
+        raise _fail(path, f"{benefit}.wealth_limit_2", "below wealth_limit_1")
+    return rates
+
+
+def load_rate_file(path: Path) -> dict[str, RateSet]:
+    """Load and validate one year's file; returns {benefit: RateSet}."""
+    path = Path(path)
+    doc = _read_yaml_mapping(path)
+    _check_top_level_keys(path, doc)
+    year = _checked_year(path, doc["year"])
+    valid_from, valid_to = _checked_validity(path, year, doc)
+    benefits = _checked_benefits(path, doc["benefits"])
+    return {benefit: RateSet(year, benefit, valid_from, valid_to, path, _load_benefit_rates(path, benefit, entries))
+            for benefit, entries in benefits.items()}
 
 
 def load_rate_book(directory: Path | str | None = None) -> RateBook:
@@ -334,7 +374,8 @@ def load_rate_book(directory: Path | str | None = None) -> RateBook:
     years = sorted({y for y, _ in sets})
     missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
     if missing:
-        raise RatesError(f"{directory}: no rate file for the year(s) {missing} (gap between {years[0]} and {years[-1]})")
+        raise RatesError(f"{directory}: no rate file for the year(s) {missing} "
+                         f"(gap between {years[0]} and {years[-1]})")
     return RateBook(sets)
 
 
@@ -406,7 +447,7 @@ def rate_documents_from_csv(csv_path: Path | str) -> dict[int, dict]:
         note = NOTES.get((year, benefit, key))
         if note:
             entry["note"] = note
-        docs[year]["benefits"][benefit][key] = entry
+        doc["benefits"][benefit][key] = entry
     return docs
 
 

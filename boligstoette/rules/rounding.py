@@ -8,7 +8,8 @@ amount: a percentage of an amount is ``amount * share_ppm`` (exact integer) divi
 The one rounding rule for intermediate amounts is **half up to the øre**: ``floor(x + 1/2)``.
 It is applied by :func:`div_round_half_up`, which computes ``floor((2n + d) / 2d)`` on integers,
 so the result is exactly the rounding of the rational number ``n / d`` (proved against
-``fractions.Fraction`` in tests/rules/test_rounding.py).
+``fractions.Fraction`` in tests/rules/test_rules_rounding.py). The monthly benefit's rounding to
+whole kroner (RULES.md § 4.9) is ``limits.monthly_benefit``.
 """
 
 from __future__ import annotations
@@ -39,16 +40,10 @@ def share_of(amount, share_ppm):
     return div_round_half_up(amount * share_ppm, SHARE_SCALE)
 
 
-def round_to_multiple(amount, step):
-    """Round ``amount`` to the nearest multiple of ``step`` (ties up), e.g. § 14's 100 kr."""
-    return div_round_half_up(amount, step) * step
+def round_to_multiple(amount, step, scale=1):
+    """Round ``amount / scale`` to the nearest multiple of ``step`` (ties up), e.g. § 14's 100 kr.
 
-
-def monthly_benefit_kroner(annual_amount_ore):
-    """RULES.md § 4.9: monthly benefit = annual amount / 12, rounded to whole kroner, ties up.
-
-    ``annual_amount_ore`` is the amount after the limits (never negative); the result is whole
-    kroner per month and the paid annual amount is 12 × the monthly amount, so it is always a
-    whole-krone amount divisible by 12.
+    ``scale`` takes an exact product without rounding it first: § 14 passes øre × parts per
+    million with ``scale=SHARE_SCALE``, so the raised maximum is rounded once, to 100 kr.
     """
-    return div_round_half_up(annual_amount_ore, 12 * ORE_PER_KRONE)
+    return div_round_half_up(amount, scale * step) * step

@@ -50,7 +50,7 @@ def test_explain_unknown_and_ambiguous_case(examples):
 def test_explain_rows_agrees_with_calculate(examples):
     trails = explain_rows(examples)
     out = calculate(examples)
-    for trail, (_, row) in zip(trails, out.iterrows()):
+    for trail, (_, row) in zip(trails, out.iterrows(), strict=True):
         by = {s.name: s for s in trail}
         assert by["annual_benefit"].value == row["annual_benefit"]
         assert by["binding_limit"].value == row["binding_limit"]

@@ -29,7 +29,7 @@ def run_calc(tmp_path, *lines, **kw):
 def read_out(out: Path) -> list[dict[str, str]]:
     lines = out.read_text(encoding="utf-8").splitlines()
     head = lines[0].split(";")
-    return [dict(zip(head, line.split(";"))) for line in lines[1:]]
+    return [dict(zip(head, line.split(";"), strict=True)) for line in lines[1:]]
 
 
 def test_calc_writes_the_contract_columns(tmp_path):

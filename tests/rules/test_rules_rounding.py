@@ -10,13 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rules_helpers import RULES_SETTINGS
 
-from boligstoette.rules.rounding import (
-    SHARE_SCALE,
-    div_round_half_up,
-    monthly_benefit_kroner,
-    round_to_multiple,
-    share_of,
-)
+from boligstoette.rules.limits import monthly_benefit
+from boligstoette.rules.rounding import SHARE_SCALE, div_round_half_up, round_to_multiple, share_of
 
 HALF = Fraction(1, 2)
 BIG = 2**60
@@ -46,7 +41,7 @@ def test_vectorised_matches_scalar_on_many_values():
     n = rng.integers(-10**15, 10**15, 200_000)
     d = rng.integers(1, 10**6, 200_000)
     got = div_round_half_up(n, d)
-    want = np.array([ref_round(int(a), int(b)) for a, b in zip(n[:5000], d[:5000])])
+    want = np.array([ref_round(int(a), int(b)) for a, b in zip(n[:5000], d[:5000], strict=True)])
     assert (got[:5000] == want).all()
     # the rest against an independent formula: q = floor(n/d), up if remainder*2 >= d
     q, rem = np.divmod(n, d)
@@ -68,16 +63,19 @@ def test_share_of_at_sub_ore_ties():
 
 def test_monthly_rounding_ties_up():
     # RULES.md § 4.9: 1099.5 → 1100, 919.5 → 920 (annual 13194 / 11034)
-    assert monthly_benefit_kroner(13194_00) == 1100
-    assert monthly_benefit_kroner(11034_00) == 920
-    assert monthly_benefit_kroner(31938_00) == 2662    # C03: 2661.5 → 2662
-    assert monthly_benefit_kroner(39278_25) == 3273    # C02: 3273.19 → 3273
-    assert monthly_benefit_kroner(47190_00) == 3933    # C14: 3932.5 → 3933
-    assert monthly_benefit_kroner(5_99) == 0           # 0.499 kr/month
-    assert monthly_benefit_kroner(6_00) == 1           # 0.5 kr/month → 1
+    assert monthly_benefit(13194_00) == 1100
+    assert monthly_benefit(11034_00) == 920
+    assert monthly_benefit(31938_00) == 2662    # C03: 2661.5 → 2662
+    assert monthly_benefit(39278_25) == 3273    # C02: 3273.19 → 3273
+    assert monthly_benefit(47190_00) == 3933    # C14: 3932.5 → 3933
+    assert monthly_benefit(5_99) == 0           # 0.499 kr/month
+    assert monthly_benefit(6_00) == 1           # 0.5 kr/month → 1
+    assert monthly_benefit(np.array([13194_00, 5_99])).tolist() == [1100, 0]
 
 
 def test_round_to_hundred_kroner():
     assert round_to_multiple(98910_00, 100_00) == 98900_00
     assert round_to_multiple(98950_00, 100_00) == 99000_00   # tie up
     assert round_to_multiple(98949_99, 100_00) == 98900_00
+    # § 14: the exact product øre × ppm is rounded once (94200 kr × 1.05 = 98910 kr → 98900 kr)
+    assert round_to_multiple(94200_00 * 1_050_000, 100_00, scale=SHARE_SCALE) == 98900_00
