@@ -24,13 +24,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from boligstoette.rules.calc import compute
+from boligstoette.rules.csvio import csv_chunks, int_strings, money_strings, read_calc_csv
+from boligstoette.rules.explain import explain_rows, render_trail
+from boligstoette.rules.parse import MAINTENANCE, parse_columns
 
-from boligstoette.rules.calc import compute  # noqa: E402
-from boligstoette.rules.csvio import csv_chunks, int_strings, money_strings, read_calc_csv  # noqa: E402
-from boligstoette.rules.explain import explain_rows, render_trail  # noqa: E402
-from boligstoette.rules.parse import MAINTENANCE, parse_columns  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 INPUT_HEADER = [
     "case_id", "year", "benefit", "rent_monthly", "area_m2", "persons", "children", "young_couple",

@@ -156,6 +156,20 @@ def main(argv=None) -> int:
             return 2
         generate(landing)
 
+    register, previous, apps, members, truth, errors = read_month(landing)
+    fractions = [float(x) for x in args.fractions.split(",")]
+    rows, (out, frames) = run_fractions(work, (register, previous, apps, members, truth), fractions)
+    print("\nscaling (seconds per 100,000 leases):",
+          ", ".join(f"{r['fraction']:.0%}: {r['total_s'] / r['leases'] * 1e5:.2f}" for r in rows))
+    ev = evaluate(out["matches"], frames[2], truth, errors)
+    print_evaluation(ev)
+    checks = targets(rows[-1], ev)
+    print("\ntargets: " + "; ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in checks.items()))
+    return 0 if all(checks.values()) else 1
+
+
+def read_month(landing: Path):
+    """The month's deliveries and the ground truth (register, previous, apps, members, truth, errors)."""
     t0 = time.perf_counter()
     lands = Landing(landing)
     register = lands.read_register_snapshot(MONTH)[0]
@@ -165,38 +179,47 @@ def main(argv=None) -> int:
     errors = pd.read_csv(landing / "_truth" / "injected_errors.csv", sep=";", dtype=str, keep_default_na=False)
     print(f"read {len(register):,} leases, {len(previous):,} previous, {len(apps):,} cases, {len(members):,} members "
           f"in {time.perf_counter() - t0:.1f} s (reading is not part of the timings below)", flush=True)
+    return register, previous, apps, members, truth, errors
 
-    fractions = [float(x) for x in args.fractions.split(",")]
+
+def run_fractions(work: Path, month_frames: tuple, fractions: list[float]):
+    """Each fraction in a fresh subprocess: (one timing row per fraction, (output, frames) of the largest)."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     rows, full = [], None
-    for f, frames in subsets(register, previous, apps, members, truth, fractions):
-        path = work / f"fraction_{int(round(f * 100)):03d}.pkl"
-        with open(path, "wb") as fh:
-            pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(path)], env=env, check=True)
-        wall = time.perf_counter() - t0
-        with open(path.with_suffix(".out"), "rb") as fh:
-            out = pickle.load(fh)
-        n_leases, n_cases = len(frames[2]), len(frames[0])
-        row = {"fraction": f, "leases": n_leases, "cases": n_cases, "match_s": out["t_match"], "eligibility_s": out["t_elig"],
-               "total_s": out["t_match"] + out["t_elig"], "peak_mib": out["peak_kib"] / 1024,
-               "growth_mib": (out["peak_kib"] - out["loaded_kib"]) / 1024, "subprocess_s": wall}
+    for f, frames in subsets(*month_frames, fractions):
+        row, out = run_fraction(work, f, frames, env)
         rows.append(row)
-        print(f"  {f:>4.0%}: {n_leases:>8,} leases {n_cases:>8,} cases  match {row['match_s']:6.1f} s  eligibility "
-              f"{row['eligibility_s']:5.1f} s  peak RSS {row['peak_mib']:6.0f} MiB (+{row['growth_mib']:.0f} over the loaded frames)",
-              flush=True)
         if f == max(fractions):
             full = (out, frames)
-        path.unlink()
-        path.with_suffix(".out").unlink()
+    return rows, full
 
-    print("\nscaling (seconds per 100,000 leases):",
-          ", ".join(f"{r['fraction']:.0%}: {r['total_s'] / r['leases'] * 1e5:.2f}" for r in rows))
-    out, frames = full
-    ev = evaluate(out["matches"], frames[2], truth, errors)
+
+def run_fraction(work: Path, f: float, frames: tuple, env: dict) -> tuple[dict, dict]:
+    path = work / f"fraction_{int(round(f * 100)):03d}.pkl"
+    with open(path, "wb") as fh:
+        pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(path)], env=env, check=True)
+    wall = time.perf_counter() - t0
+    with open(path.with_suffix(".out"), "rb") as fh:
+        out = pickle.load(fh)
+    n_leases, n_cases = len(frames[2]), len(frames[0])
+    row = {"fraction": f, "leases": n_leases, "cases": n_cases, "match_s": out["t_match"],
+           "eligibility_s": out["t_elig"], "total_s": out["t_match"] + out["t_elig"],
+           "peak_mib": out["peak_kib"] / 1024, "growth_mib": (out["peak_kib"] - out["loaded_kib"]) / 1024,
+           "subprocess_s": wall}
+    print(f"  {f:>4.0%}: {n_leases:>8,} leases {n_cases:>8,} cases  match {row['match_s']:6.1f} s  eligibility "
+          f"{row['eligibility_s']:5.1f} s  peak RSS {row['peak_mib']:6.0f} MiB "
+          f"(+{row['growth_mib']:.0f} over the loaded frames)", flush=True)
+    path.unlink()
+    path.with_suffix(".out").unlink()
+    return row, out
+
+
+def print_evaluation(ev: dict) -> None:
     print(f"\nagainst the ground truth ({ev['cases']:,} cases):")
-    print(f"  accepted for payment {ev['paid']:,}; on the true lease {ev['paid_correct']:,}: precision {ev['precision']:.5%}")
+    print(f"  accepted for payment {ev['paid']:,}; on the true lease {ev['paid_correct']:,}: "
+          f"precision {ev['precision']:.5%}")
     print(f"  matchable {ev['matchable']:,}; paid on the true lease: recall {ev['recall']:.3%}")
     print(f"  injected tenant changes with a case {ev['tenant_changed']:,}: held {ev['tenant_changed_held']:,}, "
           f"as TENANT_CHANGED_ON_LEASE {ev['tenant_changed_coded']:,}")
@@ -206,15 +229,14 @@ def main(argv=None) -> int:
         print(f"  {c['level']:<15} {c['cases']:>7,} {c['paid_correct']:>13,} {c['paid_wrong']:>11,} "
               f"{c['held_correct_lease']:>19,} {c['held_other_lease']:>17,} {c['held_no_lease']:>14,}")
 
-    biggest = rows[-1]
-    checks = {
+
+def targets(biggest: dict, ev: dict) -> dict[str, bool]:
+    return {
         f"100 % under {TARGET_SECONDS:.0f} s": biggest["fraction"] < 1 or biggest["total_s"] < TARGET_SECONDS,
         f"precision >= {TARGET_PRECISION:.1%}": ev["precision"] >= TARGET_PRECISION,
         f"recall >= {TARGET_RECALL:.0%}": ev["recall"] >= TARGET_RECALL,
         "every injected tenant change held": ev["tenant_changed_held"] == ev["tenant_changed"],
     }
-    print("\ntargets: " + "; ".join(f"{k}: {'ok' if v else 'MISSED'}" for k, v in checks.items()))
-    return 0 if all(checks.values()) else 1
 
 
 if __name__ == "__main__":

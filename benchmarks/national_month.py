@@ -16,8 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from boligstoette.privacy import FULL_CPR, cpr_leaks  # noqa: E402
+from boligstoette.privacy import FULL_CPR, cpr_leaks
 
 
 def measured(label: str, argv: list[str], env: dict) -> str:
@@ -52,17 +51,18 @@ def main() -> None:
     out = work / "out"
     log = measured(f"run --month {args.month} (every asset)",
                    [exe, "run", "--landing", str(work / "landing"), "--out", str(out), "--month", args.month], env)
-    steps = dict(re.findall(r"(\w+) (\d+\.\d)", re.search(r"step seconds: (.*)", log).group(1)))
-    for step, seconds in sorted(steps.items(), key=lambda kv: -float(kv[1])):
-        print(f"  {step:<32} {float(seconds):8.1f} s")
-    both = float(steps.get("provisional_allowances", 0)) + float(steps.get("payouts", 0))
+    steps = {name: float(seconds) for name, seconds in
+             re.findall(r"^(\w+) +(?:succeeded|failed|skipped) +[\d,]* +(\d+\.\d)$", log, re.MULTILINE)}
+    for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
+        print(f"  {step:<32} {seconds:8.1f} s")
+    both = steps.get("provisional_allowances", 0) + steps.get("payouts", 0)
     print(f"  {'provisional_allowances + payouts':<32} {both:8.1f} s")
-    print(re.search(r"failed checks: .*", log).group(0) if "failed checks" in log else "  no failed checks")
-    leaks = cpr_leaks([out / "payouts", out / "holds", out / "register_errors", out / "data_docs", work / "dagster_home"],
-                      allowed={out / "payouts" / args.month / "individuals.csv"})
+    print("\n".join(line for line in log.splitlines() if line.startswith("  ") and ":" in line))
+    roots = [out / "payouts", out / "holds", out / "register_errors", out / "data_docs", out / "logs",
+             work / "dagster_home"]
+    leaks = cpr_leaks(roots, allowed={out / "payouts" / args.month / "individuals.csv"})
     log_leaks = len(FULL_CPR.findall(log.encode()))
-    files = sum(1 for root in (out / "payouts", out / "holds", out / "register_errors", out / "data_docs",
-                               work / "dagster_home") for p in root.rglob("*") if p.is_file())
+    files = sum(1 for root in roots for p in root.rglob("*") if p.is_file())
     print(f"CPR scan: {files} files and the run's log; full CPR numbers found: {sum(leaks.values()) + log_leaks}"
           + (f" in {leaks}" if leaks else ""))
 

@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from boligstoette import codes
-from boligstoette.eligibility import members_in_force
+from boligstoette.eligibility import PENSIONER_PENSIONS, members_in_force
 from boligstoette.months import first_timestamp
 from boligstoette.rules.csvio import money_strings
 
 PROVISIONAL_INCOME_MONTHS = 3
 ONE_OFF_INCOME_TYPES = ("ferietillaeg",)
-BOLIGYDELSE_PENSIONS = ("folkepension", "foertidspension_foer_2003")
 DISABILITY_OR_SENIOR = ("foertidspension_efter_2003", "foertidspension_foer_2003", "seniorpension")
 
 
@@ -47,6 +46,11 @@ def _assessment(tax: pd.DataFrame, year: int) -> pd.DataFrame:
     forskud = tax[(tax["kind"] == "forskud") & tax["year"].isin([year, year - 1])]
     forskud = forskud.sort_values(["cpr", "year", "assessed_at"]).drop_duplicates("cpr", keep="last")
     return forskud.set_index("cpr")[["other_income_ore", "wealth_ore"]]
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """A boolean column as the calc contract writes it."""
+    return np.where(values.to_numpy(dtype=bool), "true", "false")
 
 
 def calc_rows(
@@ -83,7 +87,7 @@ def calc_rows(
     people = members_in_force(members[members["case_id"].isin(rows["case_id"])], month)
     people["child"] = people["age"] < 18  # calc.md: children are the members under 18 that day
     adults = people[~people["child"]]
-    people["boligydelse"] = people["pension"].isin(BOLIGYDELSE_PENSIONS)
+    people["boligydelse"] = people["pension"].isin(PENSIONER_PENSIONS)
     people["disability_or_senior_pension"] = people["pension"].isin(DISABILITY_OR_SENIOR)
     per_case = people.groupby("case_id").agg(
         persons=("cpr", "size"),
@@ -112,7 +116,6 @@ def calc_rows(
     rows, rent = rows[ok].reset_index(drop=True), rent[ok].reset_index(drop=True)
 
     heating = rows["heating_payment"]
-    flag = lambda s: np.where(s.to_numpy(dtype=bool), "true", "false")  # noqa: E731
     out = pd.DataFrame({
         "case_id": rows["case_id"].astype(str),
         "year": str(year),
@@ -122,20 +125,20 @@ def calc_rows(
         "area_m2": money_strings(np.round(rows["area_m2"].to_numpy() * 100).astype(np.int64)).to_pandas(),
         "persons": rows["persons"].astype(int).astype(str),
         "children": rows["children"].astype(int).astype(str),
-        "young_couple": flag((rows["n"] == 2) & rows["young"].astype(bool)),
+        "young_couple": _flag((rows["n"] == 2) & rows["young"].astype(bool)),
         "household_income": money_strings(rows["income"].fillna(0).to_numpy(dtype=np.int64)).to_pandas(),
         "wealth": money_strings(rows["wealth"].fillna(0).to_numpy(dtype=np.int64)).to_pandas(),
-        "heating_in_rent": flag(heating == "i_husleje"),
-        "hot_water_in_rent": flag(heating == "i_husleje"),
-        "electricity_in_rent": flag(rows["electricity_payment"] == "i_husleje"),
-        "heating_paid_separately": flag(heating.isin(["aconto_forsyning", "aconto_boligorganisation"])),
-        "water_paid_separately": flag(rows["water_payment"] != "i_husleje"),
-        "drainage_paid_separately": flag(rows["drainage_payment"] != "i_husleje"),
+        "heating_in_rent": _flag(heating == "i_husleje"),
+        "hot_water_in_rent": _flag(heating == "i_husleje"),
+        "electricity_in_rent": _flag(rows["electricity_payment"] == "i_husleje"),
+        "heating_paid_separately": _flag(heating.isin(["aconto_forsyning", "aconto_boligorganisation"])),
+        "water_paid_separately": _flag(rows["water_payment"] != "i_husleje"),
+        "drainage_paid_separately": _flag(rows["drainage_payment"] != "i_husleje"),
         "maintenance_duty": rows["maintenance_duty"].astype(str),
-        "mobility_impaired": flag(rows["mobility"].astype(bool) & rows["accessible"].astype(bool)),
-        "round_the_clock_help": flag(rows["round_the_clock_help"].astype(bool)),
-        "disability_or_senior_pension": flag(rows["disability_or_senior_pension"].astype(bool)),
+        "mobility_impaired": _flag(rows["mobility"].astype(bool) & rows["accessible"].astype(bool)),
+        "round_the_clock_help": _flag(rows["round_the_clock_help"].astype(bool)),
+        "disability_or_senior_pension": _flag(rows["disability_or_senior_pension"].astype(bool)),
         "no_maximum_dwelling": "false",
-        "first_computation": flag(rows["case_id"].map(first_computation).fillna(True).astype(bool)),
+        "first_computation": _flag(rows["case_id"].map(first_computation).fillna(True).astype(bool)),
     })
     return out.reset_index(drop=True), pd.concat(problems, ignore_index=True)

@@ -5,12 +5,15 @@
 | column | meaning |
 |---|---|
 | case_id, lease_id | the case and the lease matching found (NaN when none) |
-| benefit | `boligydelse` when a member in force receives folkepension or førtidspension awarded before 2003, else `boligsikring` (RULES § 1.2; contracts/calc.md) |
+| benefit | `boligydelse` or `boligsikring` (below) |
 | loan | the benefit is paid as a loan: the dwelling is an andelsbolig (RULES § 1.1, § 1.3; § 31) |
 | first_benefit_date | the day from which the benefit runs (RULES § 7.1, § 12.9) |
 | first_benefit_month | its month, YYYY-MM |
 | eligible | the case may be paid for the month |
 | reason_codes | `;`-joined stable codes (boligstoette.codes), empty when eligible |
+
+The benefit is `boligydelse` when a member in force receives folkepension or førtidspension awarded
+before 2003, else `boligsikring` (RULES § 1.2; contracts/calc.md).
 
 Ages are completed years on the first day of the benefit month; members in force are those with
 member_from <= that day and member_to empty or >= that day. Decisions where RULES.md is silent are
@@ -21,11 +24,13 @@ Pure pandas/numpy; no Dagster.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from boligstoette.landing import month_start
 from boligstoette import codes
+from boligstoette.months import first_timestamp
 
 PENSIONER_PENSIONS = ("folkepension", "foertidspension_foer_2003")  # boligydelse (RULES § 1.2)
 CONSENT_AGE = 15  # "over 15": aged 15 or more (fyldt 15), not the applicant's own children
@@ -48,7 +53,7 @@ def _age_on(birth: pd.Series, day: pd.Timestamp) -> np.ndarray:
 
 def members_in_force(members: pd.DataFrame, month: str) -> pd.DataFrame:
     """The members in force on the first day of `month`, with `age` on that day."""
-    first = pd.Timestamp(month_start(month))
+    first = first_timestamp(month)
     mf, mt = pd.to_datetime(members["member_from"]), pd.to_datetime(members["member_to"])
     ok = (mf <= first) & (mt.isna() | (mt >= first))
     out = members[ok.to_numpy()].copy()
@@ -83,95 +88,142 @@ def assess_eligibility(
     month: str,
 ) -> pd.DataFrame:
     """One row per case of `applications` (ELIGIBILITY_COLUMNS); see the module docstring."""
-    first = pd.Timestamp(month_start(month))
+    first = first_timestamp(month)
     last = first + pd.offsets.MonthEnd(0)
     apps = applications.drop_duplicates("case_id", keep="last").reset_index(drop=True)
     case_id = apps["case_id"].astype("str")
-    n = len(apps)
-    reasons: dict[str, np.ndarray] = {code: np.zeros(n, bool) for code in codes.ELIGIBILITY_ORDER}
-
-    # --- household in force ---
     case_index = pd.Index(case_id.to_numpy(dtype=object))
-    mem = members_in_force(members, month)
-    mci = case_index.get_indexer(mem["case_id"].to_numpy(dtype=object))
-    mem, mci = mem[mci >= 0], mci[mci >= 0]
-    role = mem["role"].to_numpy(dtype=object)
-    pension = mem["pension"].to_numpy(dtype=object)
+    reasons: dict[str, np.ndarray] = {code: np.zeros(len(apps), bool) for code in codes.ELIGIBILITY_ORDER}
+    household = _household_in_force(members, month, case_index)
+    pensioner = _pensioner(household)
+    _household_reasons(household, reasons)
+    fb = first_benefit(apps)
+    reasons[codes.NOT_YET_STARTED] = (fb["first_benefit_date"] > last).to_numpy()
+    lease_id, payable = _match_reasons(matches, case_index, reasons)
+    lease, found = _matched_leases(register, lease_id)
+    _lease_period_reasons(lease, found, first, last, reasons)
+    andel = _owner_reasons(lease, found, household, pensioner, reasons)
+    _kitchen_reasons(lease, found, reasons)
+    any_reason, reason_codes = _reason_text(reasons, len(apps))
+    return pd.DataFrame({
+        "case_id": case_id.to_numpy(),
+        "lease_id": pd.Series(lease_id, dtype="str"),
+        "benefit": pd.Series(np.where(pensioner, "boligydelse", "boligsikring"), dtype="str"),
+        "loan": andel & ~reasons[codes.NOT_TENANT_OR_PENSIONER_OWNER],
+        "first_benefit_date": fb["first_benefit_date"].to_numpy(),
+        "first_benefit_month": fb["first_benefit_month"].to_numpy(),
+        "eligible": ~any_reason & payable,
+        "reason_codes": pd.Series(reason_codes, dtype="str"),
+    })
 
-    def any_member(mask: np.ndarray) -> np.ndarray:
-        out = np.zeros(n, bool)
-        out[mci[mask]] = True
+
+@dataclass
+class _Household:
+    """The members in force of the cases: `mem` (with `age`) and `case`, each member's case row."""
+
+    mem: pd.DataFrame
+    case: np.ndarray
+    n: int  # the number of cases
+
+    def any(self, mask: np.ndarray) -> np.ndarray:
+        """Per case: does any of its members in force satisfy `mask` (one value per member)."""
+        out = np.zeros(self.n, bool)
+        out[self.case[mask]] = True
         return out
 
-    pensioner = any_member(np.isin(pension, PENSIONER_PENSIONS))
-    has_applicant = any_member(role == APPLICANT_ROLE)
-    reasons[codes.APPLICANT_NOT_IN_HOUSEHOLD] = ~has_applicant
+
+def _household_in_force(members: pd.DataFrame, month: str, case_index: pd.Index) -> _Household:
+    mem = members_in_force(members, month)
+    mci = case_index.get_indexer(mem["case_id"].to_numpy(dtype=object))
+    return _Household(mem[mci >= 0], mci[mci >= 0], len(case_index))
+
+
+def _pensioner(household: _Household) -> np.ndarray:
+    """A member in force receives a pension that gives boligydelse (RULES § 1.2)."""
+    return household.any(np.isin(household.mem["pension"].to_numpy(dtype=object), PENSIONER_PENSIONS))
+
+
+def _household_reasons(household: _Household, reasons: dict[str, np.ndarray]) -> None:
+    """The applicant lives in the household; adult members consented and signed."""
+    mem = household.mem
+    role = mem["role"].to_numpy(dtype=object)
+    reasons[codes.APPLICANT_NOT_IN_HOUSEHOLD] = ~household.any(role == APPLICANT_ROLE)
     age = mem["age"].to_numpy()
     consent = mem["income_consent"].fillna(False).to_numpy(dtype=bool)
     joint = mem["joint_liability_signed"].fillna(False).to_numpy(dtype=bool)
     not_applicant = role != APPLICANT_ROLE
-    reasons[codes.INCOME_CONSENT_MISSING] = any_member(not_applicant & (role != CHILD_ROLE) & (age >= CONSENT_AGE) & ~consent)
-    reasons[codes.JOINT_LIABILITY_MISSING] = any_member(not_applicant & (age >= JOINT_LIABILITY_AGE) & ~joint)
-    benefit = np.where(pensioner, "boligydelse", "boligsikring")
+    must_consent = not_applicant & (role != CHILD_ROLE) & (age >= CONSENT_AGE)
+    reasons[codes.INCOME_CONSENT_MISSING] = household.any(must_consent & ~consent)
+    reasons[codes.JOINT_LIABILITY_MISSING] = household.any(not_applicant & (age >= JOINT_LIABILITY_AGE) & ~joint)
 
-    # --- first benefit month ---
-    fb = first_benefit(apps)
-    reasons[codes.NOT_YET_STARTED] = (fb["first_benefit_date"] > last).to_numpy()
 
-    # --- the matched lease ---
+def _match_reasons(matches: pd.DataFrame, case_index: pd.Index,
+                   reasons: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each case's matched lease_id and payable flag; a hold of matching is a reason here too."""
     m = matches.drop_duplicates("case_id", keep="last")
     at = pd.Index(m["case_id"].to_numpy(dtype=object)).get_indexer(case_index)
-    has_row = at >= 0
-
-    def pick(column: str, missing):
-        values = m[column].to_numpy(dtype=object, na_value=None)
-        return np.where(has_row, values[np.maximum(at, 0)] if len(values) else missing, missing)
-
-    lease_id = pick("lease_id", None)
-    payable = pick("payable", False).astype(bool)
-    hold = pick("hold_reason", None)
+    lease_id = _pick(m, at, "lease_id", None)
+    payable = _pick(m, at, "payable", False).astype(bool)
+    hold = _pick(m, at, "hold_reason", None)
     for code in codes.MATCH_HOLD_CODES:
         reasons[code] = ~payable & (hold == code)
     reasons[codes.MATCH_NONE] |= pd.isna(lease_id) & ~payable  # a missing match row is no match
+    return lease_id, payable
 
+
+def _pick(m: pd.DataFrame, at: np.ndarray, column: str, missing):
+    """m[column] per case (`at`: the case's row of m, -1 when it has none, which gives `missing`)."""
+    values = m[column].to_numpy(dtype=object, na_value=None)
+    return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else missing, missing)
+
+
+def _matched_leases(register: pd.DataFrame, lease_id: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The register row of each case's lease (one row per case), and whether the register has it."""
     cols = ["lease_id", "lease_start", "lease_end", "tenure", "accessible", "own_kitchen", "student_dorm"]
     reg = register[cols].drop_duplicates("lease_id", keep="first")
     where = pd.Index(reg["lease_id"].to_numpy(dtype=object)).get_indexer(lease_id)
     found = where >= 0
-    reg = reg.iloc[np.maximum(where, 0)].reset_index(drop=True) if len(reg) else reg.reindex(range(n))
-    start = pd.to_datetime(reg["lease_start"])
-    end = pd.to_datetime(reg["lease_end"])
+    reg = reg.iloc[np.maximum(where, 0)].reset_index(drop=True) if len(reg) else reg.reindex(range(len(lease_id)))
+    return reg, found
+
+
+def _lease_period_reasons(lease: pd.DataFrame, found: np.ndarray, first: pd.Timestamp, last: pd.Timestamp,
+                          reasons: dict[str, np.ndarray]) -> None:
+    """The lease has ended before, or starts after, the benefit month."""
+    start = pd.to_datetime(lease["lease_start"])
+    end = pd.to_datetime(lease["lease_end"])
     reasons[codes.LEASE_ENDED] = found & (end < first).to_numpy()
     reasons[codes.LEASE_NOT_STARTED] = found & (start > last).to_numpy()
-    tenure = reg["tenure"].to_numpy(dtype=object)
-    andel = found & (tenure == "andelshaver")
+
+
+def _owner_reasons(lease: pd.DataFrame, found: np.ndarray, household: _Household, pensioner: np.ndarray,
+                   reasons: dict[str, np.ndarray]) -> np.ndarray:
+    """An andelshaver gets benefit (as a loan) only as a pensioner or under § 2 a; returns who is one."""
+    andel = found & (lease["tenure"].to_numpy(dtype=object) == "andelshaver")
     # § 2 a (RULES § 1.3): a non-pensioner owner/andelshaver may get boligsikring as a loan when a member
     # receives førtidspension awarded from 2003, or is severely mobility impaired in a suitable dwelling
-    accessible = reg["accessible"].fillna(False).to_numpy(dtype=bool)
-    fp_after_2003 = any_member(pension == "foertidspension_efter_2003")
-    mobility = any_member(mem["mobility_impaired"].fillna(False).to_numpy(dtype=bool)) & accessible
+    accessible = lease["accessible"].fillna(False).to_numpy(dtype=bool)
+    mem = household.mem
+    fp_after_2003 = household.any(mem["pension"].to_numpy(dtype=object) == "foertidspension_efter_2003")
+    mobility = household.any(mem["mobility_impaired"].fillna(False).to_numpy(dtype=bool)) & accessible
     reasons[codes.NOT_TENANT_OR_PENSIONER_OWNER] = andel & ~pensioner & ~fp_after_2003 & ~mobility
-    kitchen = reg["own_kitchen"].fillna(True).to_numpy(dtype=bool)
-    dorm = reg["student_dorm"].fillna(False).to_numpy(dtype=bool)
+    return andel
+
+
+def _kitchen_reasons(lease: pd.DataFrame, found: np.ndarray, reasons: dict[str, np.ndarray]) -> None:
+    """The dwelling has no kitchen of its own (a student dorm's is a reason of its own)."""
+    kitchen = lease["own_kitchen"].fillna(True).to_numpy(dtype=bool)
+    dorm = lease["student_dorm"].fillna(False).to_numpy(dtype=bool)
     reasons[codes.STUDENT_DORM_NO_KITCHEN] = found & ~kitchen & dorm
     reasons[codes.NO_OWN_KITCHEN] = found & ~kitchen & ~dorm
 
+
+def _reason_text(reasons: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(any reason, the ';'-joined codes in ELIGIBILITY_ORDER) per case."""
     any_reason = np.zeros(n, bool)
     text = np.full(n, "", dtype=object)
     for code in codes.ELIGIBILITY_ORDER:
         hit = reasons[code]
         text = np.where(hit, np.where(any_reason, text + ";" + code, code), text)
         any_reason |= hit
-    eligible = ~any_reason & payable
-    reason_codes = text
-
-    return pd.DataFrame({
-        "case_id": case_id.to_numpy(),
-        "lease_id": pd.Series(lease_id, dtype="str"),
-        "benefit": pd.Series(benefit, dtype="str"),
-        "loan": andel & ~reasons[codes.NOT_TENANT_OR_PENSIONER_OWNER],
-        "first_benefit_date": fb["first_benefit_date"].to_numpy(),
-        "first_benefit_month": fb["first_benefit_month"].to_numpy(),
-        "eligible": eligible,
-        "reason_codes": pd.Series(reason_codes, dtype="str"),
-    })
+    return any_reason, text

@@ -17,7 +17,6 @@ import pandas as pd
 
 from boligstoette import contracts
 from boligstoette.months import add_months, first_day
-from boligstoette.months import first_day as month_start  # noqa: F401  (until matching moves over)
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 EINDKOMST_WINDOW_MONTHS = 12  # income months M-12 .. M-1: the provisional income and the year's lookback

@@ -44,7 +44,7 @@ def _postgres_reachable() -> str | None:
         with sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 5}).connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         return None
-    except Exception as err:  # noqa: BLE001 - any failure means unreachable
+    except Exception as err:  # any failure means unreachable
         return str(err).splitlines()[0]
 
 

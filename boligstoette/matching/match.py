@@ -28,19 +28,17 @@ codes, dates, scores and fixed wording (and case workers' text with CPR-shaped r
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from boligstoette.landing import month_start
 from boligstoette import codes
 from boligstoette.matching import resolutions as res_mod
 from boligstoette.matching.names import MATCH_FLOOR, compare_many, normalise_addresses, normalise_names
+from boligstoette.months import first_timestamp
+from boligstoette.privacy import cpr_birth_dates, mask_values
 
 LEVELS = ("cpr", "birth_date_name", "name_only", "none")
 CPR, BIRTH_DATE_NAME, NAME_ONLY, NONE = range(4)
@@ -94,30 +92,9 @@ def _text(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=object, na_value=None)
 
 
-def cpr_birth_dates(cpr) -> np.ndarray:
-    """The birth date in CPR numbers (DDMMYY + the century rule of the 7th digit), as int64 days;
-    _NAT_DAYS when missing or not a date. Internal only: the CPR itself never leaves this function."""
-    arr = pa.array(pd.Series(cpr, dtype=object).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    out = np.full(len(arr), _NAT_DAYS, dtype=np.int64)
-    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\d{6}-?\d{4}$"), False).to_numpy(zero_copy_only=False)
-    if not ok.any():
-        return out
-    digits = pc.replace_substring(arr.filter(pa.array(ok)), "-", "")
-
-    def part(a, b):
-        return pc.cast(pc.utf8_slice_codeunits(digits, a, b), pa.int64()).to_numpy()
-
-    dd, mm, yy, c7 = part(0, 2), part(2, 4), part(4, 6), part(6, 7)
-    century = np.where(c7 <= 3, 1900, np.where((c7 == 4) | (c7 == 9), np.where(yy <= 36, 2000, 1900),
-                                               np.where(yy <= 57, 2000, 1800)))
-    year = century + yy
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(mm, 0, 12)] + (leap & (mm == 2))
-    valid = (mm >= 1) & (mm <= 12) & (dd >= 1) & (dd <= month_days)
-    y, m, d = np.where(valid, year, 1970), np.where(valid, mm, 1), np.where(valid, dd, 1)
-    days = ((y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1)).astype("datetime64[D]") + (d - 1)
-    out[ok] = np.where(valid, days.astype(np.int64), _NAT_DAYS)
-    return out
+def _birth_days(cpr) -> np.ndarray:
+    """The birth date in CPR numbers as int64 days (_NAT_DAYS when missing or not a date)."""
+    return cpr_birth_dates(cpr).astype(np.int64)
 
 
 class _Register:
@@ -169,7 +146,7 @@ class _Register:
     @cached_property
     def cpr_ok(self):
         """The CPR is a date and agrees with tenant_birth_date: a different CPR on the lease vetoes."""
-        day = cpr_birth_dates(self.frame["tenant_cpr"])
+        day = _birth_days(self.frame["tenant_cpr"])
         return (day != _NAT_DAYS) & ((self.birth == _NAT_DAYS) | (self.birth == day))
 
     @cached_property
@@ -201,7 +178,8 @@ class _Register:
 
 def _location_keys(postal: np.ndarray, address: pd.Series) -> np.ndarray:
     addr = normalise_addresses(address)
-    return (pd.Series(postal, dtype=object).fillna("").astype(str) + "|" + pd.Series(addr, dtype=object).astype(str)).to_numpy(dtype=object)
+    key = pd.Series(postal, dtype=object).fillna("").astype(str) + "|" + pd.Series(addr, dtype=object).astype(str)
+    return key.to_numpy(dtype=object)
 
 
 @dataclass
@@ -230,7 +208,7 @@ def _prepare_cases(applications: pd.DataFrame, members: pd.DataFrame, first: pd.
     mem_ci = mem_ci_all[known].astype(np.int64)
     role = _text(mem["role"])
     # the applicant's birth date: from the applicant's member row, else from the CPR number
-    birth = cpr_birth_dates(apps["applicant_cpr"])
+    birth = _birth_days(apps["applicant_cpr"])
     m_birth = _days(mem["birth_date"])
     is_app = role == "ansoeger"
     if is_app.any():
@@ -354,7 +332,8 @@ def _identity_changes(reg: _Register, previous: pd.DataFrame | None, first, last
                     vanished.lease_id)
 
 
-def _previous_tenant_pairs(cases: _Cases, prev: _Register | None, lease_map: np.ndarray, ci: np.ndarray) -> pd.DataFrame:
+def _previous_tenant_pairs(cases: _Cases, prev: _Register | None, lease_map: np.ndarray,
+                           ci: np.ndarray) -> pd.DataFrame:
     """Cases in `ci` whose applicant (or a member) was the tenant of one of the `prev` rows, by CPR,
     birth date + name, or name at the applied-for dwelling; leases mapped through `lease_map`."""
     if prev is None or len(lease_map) == 0 or len(ci) == 0:
@@ -385,128 +364,209 @@ def match_tenants(
     Frames as `contracts.read_csv` returns them (APPLICATIONS, HOUSEHOLD_MEMBERS, REGISTER; the
     previous snapshot may be None; resolutions per `resolutions.RESOLUTIONS`, may be None).
     """
-    first = pd.Timestamp(month_start(month))
+    first = first_timestamp(month)
     last = first + pd.offsets.MonthEnd(0)
     reg = _Register(register, first, last)
     cases = _prepare_cases(applications, members, first)
-    n = len(cases.case_id)
     changes = _identity_changes(reg, previous_register, first, last)
+    changed, old_start = _changed_leases(reg, changes)
+    status, rejects, confirms = _fit_resolutions(resolutions, cases, reg, changed)
+    allp = _candidate_pairs(cases, reg, rejects)
+    best = _select(allp, len(cases.case_id))
+    outcome = _hold_reasons(best, reg, changed)
+    allp = _hold_previous_tenants(outcome, best, allp, cases, reg, changes, rejects)
+    vanished = _vanished_leases(cases, changes, outcome.has)
+    _apply_confirms(outcome, best, allp, confirms)
+    matches = _matches_frame(cases, reg, best, allp, outcome)
+    queue = _review_queue(matches, best, allp, reg, cases, month, changes, old_start, outcome.applicant_is, vanished)
+    return MatchResult(matches, queue, status)
+
+
+def _changed_leases(reg: _Register, changes: _Changes) -> tuple[np.ndarray, np.ndarray]:
+    """Per current lease: did its tenant change since the previous snapshot, and its lease_start then."""
     changed = np.zeros(len(reg.lease_id), bool)
     changed[changes.lease] = True
     old_start = np.full(len(reg.lease_id), _NAT_DAYS, np.int64)
     old_start[changes.lease] = changes.old_start
+    return changed, old_start
 
-    status, rejects, confirms = _fit_resolutions(resolutions, cases, reg, changed)
 
-    # tier 1: CPR (applicant, and members in force who may hold the lease)
-    all_persons = np.arange(len(cases.p_case))
-    pairs = [_annotate(_drop_rejected(_cpr_pairs(cases, reg, all_persons), rejects), cases, reg)]
-    settled = _settled(pairs[-1], n)
-    # tier 2: birth date + name, first at the applied-for dwelling, then nationally (blocked by birth date)
-    by_birth, by_name = _dwelling_pairs(cases, reg, np.flatnonzero(~settled))
-    pairs.append(_annotate(_drop_rejected(by_birth, rejects), cases, reg))
-    settled |= _settled(pairs[-1], n)
-    persons = all_persons[~settled[cases.p_case]]
-    pairs.append(_annotate(_drop_rejected(_birth_name_pairs(cases, reg, persons), rejects), cases, reg))
-    settled |= _settled(pairs[-1], n)
-    # tier 3: name at the applied-for dwelling
-    by_name = by_name[~settled[by_name["ci"].to_numpy()]]
-    pairs.append(_annotate(_drop_rejected(by_name, rejects), cases, reg))
-    allp = pd.concat(pairs, ignore_index=True)
+# --- identification, tier by tier ---------------------------------------------------------------------
+
+
+def _candidate_pairs(cases: _Cases, reg: _Register, rejects: pd.DataFrame) -> pd.DataFrame:
+    """Every (case, lease) pair considered, once each. A lower tier runs only for the cases a higher
+    one has not settled, so a namesake elsewhere cannot outrank the CPR match at the dwelling."""
+    n = len(cases.case_id)
+    by_cpr, settled = _tier_cpr(cases, reg, rejects, n)
+    by_birth, settled, dwelling_names = _tier_birth_date_name(cases, reg, rejects, settled)
+    by_name = _tier_name_only(cases, reg, rejects, dwelling_names, settled)
+    return _one_pair_per_lease(pd.concat([by_cpr, *by_birth, by_name], ignore_index=True))
+
+
+def _kept(pairs: pd.DataFrame, cases: _Cases, reg: _Register, rejects: pd.DataFrame) -> pd.DataFrame:
+    """The pairs a case worker has not rejected, with their lease's in-force flag and location."""
+    return _annotate(_drop_rejected(pairs, rejects), cases, reg)
+
+
+def _tier_cpr(cases: _Cases, reg: _Register, rejects: pd.DataFrame, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Tier 1: the CPR of the applicant, or of a member in force who may hold the lease."""
+    pairs = _kept(_cpr_pairs(cases, reg, np.arange(len(cases.p_case))), cases, reg, rejects)
+    return pairs, _settled(pairs, n)
+
+
+def _tier_birth_date_name(cases: _Cases, reg: _Register, rejects: pd.DataFrame, settled: np.ndarray):
+    """Tier 2: birth date + name, first at the applied-for dwelling, then nationally (blocked by birth
+    date). Returns (pairs, settled, the name pairs at the dwelling, which tier 3 reuses)."""
+    n = len(settled)
+    by_birth, dwelling_names = _dwelling_pairs(cases, reg, np.flatnonzero(~settled))
+    at_dwelling = _kept(by_birth, cases, reg, rejects)
+    settled = settled | _settled(at_dwelling, n)
+    persons = np.flatnonzero(~settled[cases.p_case])
+    national = _kept(_birth_name_pairs(cases, reg, persons), cases, reg, rejects)
+    return [at_dwelling, national], settled | _settled(national, n), dwelling_names
+
+
+def _tier_name_only(cases: _Cases, reg: _Register, rejects: pd.DataFrame, dwelling_names: pd.DataFrame,
+                    settled: np.ndarray) -> pd.DataFrame:
+    """Tier 3: the name alone, at the applied-for dwelling, for the cases still unsettled."""
+    return _kept(dwelling_names[~settled[dwelling_names["ci"].to_numpy()]], cases, reg, rejects)
+
+
+def _one_pair_per_lease(allp: pd.DataFrame) -> pd.DataFrame:
+    """Drop members' identities away from the dwelling; of one case's pairs with a lease keep the strongest."""
     # a member's identity counts only at the applied-for dwelling or in its postal code
     allp = allp[(allp["via"] == APPLICANT) | (allp["loc"] < ELSEWHERE)]
-    allp = allp.sort_values(["ci", "lease", "passes", "level", "via", "score"], ascending=[True, True, False, True, True, False],
-                            kind="stable").drop_duplicates(["ci", "lease"], keep="first").reset_index(drop=True)
+    allp = allp.sort_values(["ci", "lease", "passes", "level", "via", "score"],
+                            ascending=[True, True, False, True, True, False], kind="stable")
+    return allp.drop_duplicates(["ci", "lease"], keep="first").reset_index(drop=True)
 
-    best = _select(allp, n)
 
-    # holds
-    lease = best["lease"]
+# --- holds, previous tenants, confirms ----------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """Per case what matching decided besides `_select`'s arrays (which the steps below update in place)."""
+
+    has: np.ndarray  # a lease was found
+    in_force: np.ndarray  # ... and is in force for the month
+    hold: np.ndarray  # the hold reason code, None when payable
+    applicant_is: np.ndarray  # for TENANT_CHANGED_ON_LEASE: "current" or "previous" tenant of the lease
+    resolved: np.ndarray  # confirmed by a case worker
+
+
+def _hold_reasons(best: dict, reg: _Register, changed: np.ndarray) -> _Outcome:
+    """Why the best lease may not be paid without a case worker; a later reason overrides an earlier one."""
+    lease, lvl = best["lease"], best["level"]
+    n = len(lease)
     has = lease >= 0
     in_force = _gather(reg.in_force, np.where(has, lease, -1), False)
     hold = np.full(n, None, dtype=object)
-    lvl = best["level"]
     hold[~has] = codes.MATCH_NONE
-    hold[has & in_force & (lvl == NAME_ONLY)] = codes.MATCH_NAME_ONLY
-    hold[has & in_force & (best["loc"] == ELSEWHERE) & (lvl != NAME_ONLY)] = codes.MATCH_ADDRESS_DIFFERS
-    hold[has & in_force & (best["n_plausible"] > 1)] = codes.MATCH_AMBIGUOUS
-    tc_current = has & in_force & _gather(changed, np.where(has, lease, -1), False)
+    found = has & in_force
+    hold[found & (lvl == NAME_ONLY)] = codes.MATCH_NAME_ONLY
+    hold[found & (best["loc"] == ELSEWHERE) & (lvl != NAME_ONLY)] = codes.MATCH_ADDRESS_DIFFERS
+    hold[found & (best["n_plausible"] > 1)] = codes.MATCH_AMBIGUOUS
+    tc_current = found & _gather(changed, np.where(has, lease, -1), False)
     hold[tc_current] = codes.TENANT_CHANGED_ON_LEASE
     applicant_is = np.full(n, "", dtype=object)
     applicant_is[tc_current] = "current"
+    return _Outcome(has, in_force, hold, applicant_is, np.zeros(n, bool))
 
-    # the applicant was the tenant in the previous snapshot of a lease now holding someone else
-    look = np.flatnonzero(~has | ~in_force | (lvl == NAME_ONLY) | (best["loc"] != AT_DWELLING) | (best["n_plausible"] > 1))
-    prevp = _drop_rejected(_previous_tenant_pairs(cases, changes.prev, changes.lease, look), rejects)
-    if len(prevp):
-        prevp = _annotate(prevp, cases, reg)
-        prevp = prevp[(prevp["via"] == APPLICANT) | (prevp["loc"] < ELSEWHERE)]
-        prevp = prevp.sort_values(["ci", "level", "via", "loc", "score"], ascending=[True, True, True, True, False], kind="stable")
-        first_prev = prevp.drop_duplicates("ci", keep="first")
-        ci = first_prev["ci"].to_numpy()
-        lease[ci] = first_prev["lease"].to_numpy()
-        lvl[ci] = first_prev["level"].to_numpy()
-        best["score"][ci] = first_prev["score"].to_numpy()
-        best["via"][ci] = first_prev["via"].to_numpy()
-        best["loc"][ci] = first_prev["loc"].to_numpy()
-        g = best["group"]
-        best["group"] = pd.concat([g[~np.isin(g["ci"].to_numpy(), ci)], first_prev[["ci", "lease"]]], ignore_index=True)
-        has[ci] = True
-        in_force[ci] = reg.in_force[lease[ci]]
-        hold[ci] = codes.TENANT_CHANGED_ON_LEASE
-        applicant_is[ci] = "previous"
-        allp = pd.concat([allp, prevp.assign(passes=True)], ignore_index=True)
 
-    # unmatched: was the applicant the tenant of a lease that has vanished from the register?
-    vanished = np.full(n, "", dtype=object)
+def _hold_previous_tenants(outcome: _Outcome, best: dict, allp: pd.DataFrame, cases: _Cases, reg: _Register,
+                           changes: _Changes, rejects: pd.DataFrame) -> pd.DataFrame:
+    """Cases without a sure match whose applicant was, in the previous snapshot, the tenant of a lease
+    now holding someone else: that lease becomes theirs, held. Returns allp with those pairs added."""
+    unsure = (~outcome.has | ~outcome.in_force | (best["level"] == NAME_ONLY) | (best["loc"] != AT_DWELLING)
+              | (best["n_plausible"] > 1))
+    prevp = _drop_rejected(_previous_tenant_pairs(cases, changes.prev, changes.lease, np.flatnonzero(unsure)), rejects)
+    if len(prevp) == 0:
+        return allp
+    prevp = _annotate(prevp, cases, reg)
+    prevp = prevp[(prevp["via"] == APPLICANT) | (prevp["loc"] < ELSEWHERE)]
+    prevp = prevp.sort_values(["ci", "level", "via", "loc", "score"], ascending=[True, True, True, True, False],
+                              kind="stable")
+    _take_previous_tenancy(outcome, best, reg, prevp.drop_duplicates("ci", keep="first"))
+    return pd.concat([allp, prevp.assign(passes=True)], ignore_index=True)
+
+
+def _take_previous_tenancy(outcome: _Outcome, best: dict, reg: _Register, first_prev: pd.DataFrame) -> None:
+    """Each case's best previous-tenant pair replaces its best lease and its group of rivals."""
+    ci = first_prev["ci"].to_numpy()
+    for key in ("lease", "level", "score", "via", "loc"):
+        best[key][ci] = first_prev[key].to_numpy()
+    g = best["group"]
+    best["group"] = pd.concat([g[~np.isin(g["ci"].to_numpy(), ci)], first_prev[["ci", "lease"]]], ignore_index=True)
+    outcome.has[ci] = True
+    outcome.in_force[ci] = reg.in_force[best["lease"][ci]]
+    outcome.hold[ci] = codes.TENANT_CHANGED_ON_LEASE
+    outcome.applicant_is[ci] = "previous"
+
+
+def _vanished_leases(cases: _Cases, changes: _Changes, has: np.ndarray) -> np.ndarray:
+    """Per unmatched case the ';'-joined leases its applicant held in the previous snapshot that the
+    current one no longer has (missing register rows?); '' for the others."""
+    vanished = np.full(len(has), "", dtype=object)
     none_ci = np.flatnonzero(~has)
-    if len(changes.vanished_lease_id) and none_ci.size:
-        vp = _previous_tenant_pairs(cases, changes.vanished, np.arange(len(changes.vanished_lease_id)), none_ci)
-        if len(vp):
-            vp = vp.drop_duplicates(["ci", "lease"])
-            ids = vp.groupby("ci")["lease"].agg(lambda x: ";".join(changes.vanished_lease_id[x.to_numpy()]))
-            vanished[ids.index.to_numpy()] = ids.to_numpy()
+    if not (len(changes.vanished_lease_id) and none_ci.size):
+        return vanished
+    vp = _previous_tenant_pairs(cases, changes.vanished, np.arange(len(changes.vanished_lease_id)), none_ci)
+    if len(vp):
+        vp = vp.drop_duplicates(["ci", "lease"])
+        ids = vp.groupby("ci")["lease"].agg(lambda x: ";".join(changes.vanished_lease_id[x.to_numpy()]))
+        vanished[ids.index.to_numpy()] = ids.to_numpy()
+    return vanished
 
-    # confirmed by a case worker
-    resolved = np.zeros(n, bool)
-    if len(confirms):
-        ci = confirms["ci"].to_numpy()
-        cl = confirms["lease"].to_numpy()
-        key = pd.MultiIndex.from_arrays([allp["ci"], allp["lease"]])
-        found = pd.Series(np.arange(len(allp)), index=key)
-        found = found[~found.index.duplicated()]
-        pos = found.reindex(pd.MultiIndex.from_arrays([ci, cl])).to_numpy()
-        known = ~np.isnan(pos)
-        pos_i = np.where(known, pos, 0).astype(np.int64)
-        p_pass = allp["passes"].to_numpy()[pos_i] & known
-        lease[ci] = cl
-        lvl[ci] = np.where(p_pass, allp["level"].to_numpy()[pos_i], NONE)
-        best["score"][ci] = np.where(known, allp["score"].to_numpy()[pos_i], 0)
-        best["via"][ci] = np.where(known, allp["via"].to_numpy()[pos_i], APPLICANT)
-        has[ci] = True
-        in_force[ci] = True
-        hold[ci] = None
-        resolved[ci] = True
 
-    payable = has & in_force & pd.isna(hold)
+def _apply_confirms(outcome: _Outcome, best: dict, allp: pd.DataFrame, confirms: pd.DataFrame) -> None:
+    """A case worker's confirm makes the lease the case's, payable; its level and score are those the
+    pair was found with (level none when matching never proposed it)."""
+    if len(confirms) == 0:
+        return
+    ci, cl = confirms["ci"].to_numpy(), confirms["lease"].to_numpy()
+    pos = _pair_rows(allp, ci, cl)
+    known = ~np.isnan(pos)
+    pos_i = np.where(known, pos, 0).astype(np.int64)
+    p_pass = allp["passes"].to_numpy()[pos_i] & known
+    best["lease"][ci] = cl
+    best["level"][ci] = np.where(p_pass, allp["level"].to_numpy()[pos_i], NONE)
+    best["score"][ci] = np.where(known, allp["score"].to_numpy()[pos_i], 0)
+    best["via"][ci] = np.where(known, allp["via"].to_numpy()[pos_i], APPLICANT)
+    outcome.has[ci] = True
+    outcome.in_force[ci] = True
+    outcome.hold[ci] = None
+    outcome.resolved[ci] = True
+
+
+def _pair_rows(allp: pd.DataFrame, ci: np.ndarray, lease: np.ndarray) -> np.ndarray:
+    """The row of each (ci, lease) in allp (the first of several), NaN when absent."""
+    key = pd.MultiIndex.from_arrays([allp["ci"], allp["lease"]])
+    found = pd.Series(np.arange(len(allp)), index=key)
+    found = found[~found.index.duplicated()]
+    return found.reindex(pd.MultiIndex.from_arrays([ci, lease])).to_numpy()
+
+
+def _matches_frame(cases: _Cases, reg: _Register, best: dict, allp: pd.DataFrame, outcome: _Outcome) -> pd.DataFrame:
+    """One row per case (MATCH_COLUMNS)."""
+    has, lease, n = outcome.has, best["lease"], len(cases.case_id)
+    payable = has & outcome.in_force & pd.isna(outcome.hold)
     lease_safe = np.where(has, lease, -1)
-    lease_id = _gather(reg.lease_id, lease_safe, None)
-    matches = pd.DataFrame({
+    return pd.DataFrame({
         "case_id": pd.Series(cases.case_id, dtype="str"),
-        "lease_id": pd.Series(lease_id, dtype="str"),
+        "lease_id": pd.Series(_gather(reg.lease_id, lease_safe, None), dtype="str"),
         "unit_id": pd.Series(_gather(reg.unit_id, lease_safe, None), dtype="str"),
         "org_id": pd.Series(_gather(reg.org_id, lease_safe, None), dtype="str"),
-        "match_level": pd.Series(np.array(LEVELS, dtype=object)[np.where(has, lvl, NONE)], dtype="str"),
+        "match_level": pd.Series(np.array(LEVELS, dtype=object)[np.where(has, best["level"], NONE)], dtype="str"),
         "score": best["score"].astype(np.int64),
-        "candidates": pd.Series(_candidates_json(allp, reg, n, np.where(has, lease, -1)), dtype="str"),
+        "candidates": pd.Series(_candidates_json(allp, reg, n, lease_safe), dtype="str"),
         "payable": payable,
-        "hold_reason": pd.Series(hold, dtype="str"),
-        "resolved": resolved,
-        "lease_in_force": in_force & has,
+        "hold_reason": pd.Series(outcome.hold, dtype="str"),
+        "resolved": outcome.resolved,
+        "lease_in_force": outcome.in_force & has,
         "matched_via": pd.Series(np.where(has, np.array(VIA, dtype=object)[best["via"]], None), dtype="str"),
     })
-    queue = _review_queue(matches, best, allp, reg, cases, month, changes, old_start, applicant_is, vanished)
-    return MatchResult(matches, queue, status)
 
 
 # --- steps ------------------------------------------------------------------------------------------
@@ -533,7 +593,8 @@ def _location(cases: _Cases, reg: _Register, ci: np.ndarray, lease: np.ndarray) 
     unit = cases.unit_id[ci]
     dwelling = (pd.notna(unit) & (reg.unit_id[lease] == unit)) | (reg.loc_key[lease] == cases.loc_key[ci])
     postal = reg.postal[lease] == cases.postal[ci]
-    return np.where(np.asarray(dwelling, bool), AT_DWELLING, np.where(np.asarray(postal, bool), IN_POSTAL_CODE, ELSEWHERE)).astype(np.int8)
+    near = np.where(np.asarray(postal, bool), IN_POSTAL_CODE, ELSEWHERE)
+    return np.where(np.asarray(dwelling, bool), AT_DWELLING, near).astype(np.int8)
 
 
 def _annotate(pairs: pd.DataFrame, cases: _Cases, reg: _Register) -> pd.DataFrame:
@@ -554,11 +615,7 @@ def _select(allp: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
     lease in force lies nearer (at any level): e.g. a namesake with the same birth date elsewhere,
     and a lease without birth date at the applied-for address.
     """
-    out = {
-        "lease": np.full(n, -1, np.int64), "level": np.full(n, NONE, np.int64), "via": np.zeros(n, np.int64),
-        "score": np.zeros(n, np.int64), "loc": np.full(n, ELSEWHERE, np.int64), "n_plausible": np.zeros(n, np.int64),
-        "group": pd.DataFrame({"ci": np.zeros(0, np.int64), "lease": np.zeros(0, np.int64)}),
-    }
+    out = _no_choice(n)
     if len(allp):  # unmatched cases report the best score seen (below the match floor)
         best_any = allp.groupby("ci")["score"].max()
         out["score"][best_any.index.to_numpy()] = np.minimum(best_any.to_numpy(), MATCH_FLOOR - 1)
@@ -567,37 +624,71 @@ def _select(allp: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
         return out
     plaus = plaus.assign(not_in_force=~plaus["in_force"], neg_score=-plaus["score"], neg_lease=-plaus["lease"])
     plaus = plaus.sort_values(["ci", "not_in_force", "level", "via", "loc", "neg_score", "neg_lease"], kind="stable")
+    first_idx, member = _rivals(plaus)
+    counts = pd.Series(member).groupby(plaus["ci"].to_numpy()).sum()
+    top = plaus.iloc[first_idx]
+    c = top["ci"].to_numpy()
+    for key in ("lease", "level", "via", "score", "loc"):
+        out[key][c] = top[key].to_numpy()
+    out["n_plausible"][c] = counts.reindex(c).to_numpy()
+    out["group"] = plaus.loc[member, ["ci", "lease"]].reset_index(drop=True)
+    return out
+
+
+def _no_choice(n: int) -> dict:
+    """`_select`'s arrays before any lease is chosen: no lease, level none, score 0."""
+    return {
+        "lease": np.full(n, -1, np.int64), "level": np.full(n, NONE, np.int64), "via": np.zeros(n, np.int64),
+        "score": np.zeros(n, np.int64), "loc": np.full(n, ELSEWHERE, np.int64), "n_plausible": np.zeros(n, np.int64),
+        "group": pd.DataFrame({"ci": np.zeros(0, np.int64), "lease": np.zeros(0, np.int64)}),
+    }
+
+
+def _rivals(plaus: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """For plausible pairs sorted best first within each case: the row of each case's best pair, and
+    per pair whether it is as plausible as its case's best (see `_select`)."""
     ci = plaus["ci"].to_numpy()
-    first = np.r_[True, ci[1:] != ci[:-1]]
-    first_idx = np.flatnonzero(first)
+    first_idx = np.flatnonzero(np.r_[True, ci[1:] != ci[:-1]])
     owner = np.repeat(first_idx, np.diff(np.r_[first_idx, len(ci)]))
     gkey = plaus[["not_in_force", "level", "via", "loc"]].to_numpy(np.int64)
     same = (gkey == gkey[owner]).all(axis=1)
     # nearer plausible leases in force than the best one
     loc = plaus["loc"].to_numpy()
     nearer = plaus["in_force"].to_numpy() & (loc < loc[owner]) & (gkey[owner][:, 0] == 0)
-    member = same | nearer
-    counts = pd.Series(member).groupby(ci).sum()
-    top = plaus.iloc[first_idx]
-    c = top["ci"].to_numpy()
-    out["lease"][c] = top["lease"].to_numpy()
-    out["level"][c] = top["level"].to_numpy()
-    out["via"][c] = top["via"].to_numpy()
-    out["score"][c] = top["score"].to_numpy()
-    out["loc"][c] = top["loc"].to_numpy()
-    out["n_plausible"][c] = counts.reindex(c).to_numpy()
-    out["group"] = plaus.loc[member, ["ci", "lease"]].reset_index(drop=True)
-    return out
+    return first_idx, same | nearer
 
 
 def _fit_resolutions(resolutions, cases: _Cases, reg: _Register, changed: np.ndarray):
     """Which decisions apply (see resolutions.py): returns (status frame, rejects, confirms) with ci/lease."""
     frame = res_mod.latest_decisions(resolutions)
     if len(frame) == 0:
-        status = pd.DataFrame({c: pd.Series(dtype="str") for c in STATUS_COLUMNS})
-        status["decided_at"] = pd.Series(dtype="datetime64[us, UTC]")
-        none = pd.DataFrame({"ci": np.zeros(0, np.int64), "lease": np.zeros(0, np.int64)})
-        return status, none, none
+        return _no_resolutions()
+    ci_i, l_i, has_case, has_lease = _decision_targets(frame, cases, reg)
+    status, rest = _resolution_status(frame, l_i, has_case, has_lease, reg, changed)
+    is_confirm = (frame["decision"] == "confirm").to_numpy()
+    applied = _one_confirm_per_case(frame, ci_i, status, rest, is_confirm)
+    rejects = pd.DataFrame({"ci": ci_i[applied & ~is_confirm], "lease": l_i[applied & ~is_confirm]})
+    confirms = pd.DataFrame({"ci": ci_i[applied & is_confirm], "lease": l_i[applied & is_confirm]})
+    out = pd.DataFrame({
+        "case_id": mask_values(frame["case_id"]),
+        "lease_id": mask_values(frame["lease_id"]),
+        "decision": frame["decision"].astype("str"),
+        "decided_by": mask_values(frame["decided_by"]),
+        "decided_at": frame["decided_at"],
+        "status": pd.Series(status, dtype="str"),
+    })
+    return out, rejects, confirms
+
+
+def _no_resolutions():
+    status = pd.DataFrame({c: pd.Series(dtype="str") for c in STATUS_COLUMNS})
+    status["decided_at"] = pd.Series(dtype="datetime64[us, UTC]")
+    none = pd.DataFrame({"ci": np.zeros(0, np.int64), "lease": np.zeros(0, np.int64)})
+    return status, none, none
+
+
+def _decision_targets(frame: pd.DataFrame, cases: _Cases, reg: _Register):
+    """(case row, lease row, case known, lease known) of each decision; rows are 0 when not known."""
     ci_of = pd.Series(np.arange(len(cases.case_id)), index=pd.Index(cases.case_id))
     lease_of = pd.Series(np.arange(len(reg.lease_id)), index=pd.Index(reg.lease_id))
     ci = ci_of.reindex(frame["case_id"].astype(object)).to_numpy()
@@ -605,11 +696,16 @@ def _fit_resolutions(resolutions, cases: _Cases, reg: _Register, changed: np.nda
     has_case, has_lease = ~np.isnan(ci), ~np.isnan(lease)
     ci_i = np.where(has_case, ci, 0).astype(np.int64)
     l_i = np.where(has_lease, lease, 0).astype(np.int64)
+    return ci_i, l_i, has_case, has_lease
+
+
+def _resolution_status(frame: pd.DataFrame, l_i: np.ndarray, has_case: np.ndarray, has_lease: np.ndarray,
+                       reg: _Register, changed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each decision's status: the first check it fails, else APPLIED; and which still apply."""
     decided_day = (frame["decided_at"].dt.tz_convert(COPENHAGEN).dt.tz_localize(None).to_numpy()
                    .astype("datetime64[D]").astype(np.int64))
     is_confirm = (frame["decision"] == "confirm").to_numpy()
     seen_start = _days(frame["lease_start"])
-
     status = np.full(len(frame), res_mod.APPLIED, dtype=object)
     status[~has_case] = res_mod.UNKNOWN_CASE
     rest = has_case
@@ -627,34 +723,20 @@ def _fit_resolutions(resolutions, cases: _Cases, reg: _Register, changed: np.nda
     rest = rest & ~start_differs & ~changed_since
     status[rest & is_confirm & ~reg.in_force[l_i]] = res_mod.LEASE_NOT_IN_FORCE
     rest = rest & ~(is_confirm & ~reg.in_force[l_i])
-    # one confirm per case: the latest decided
+    return status, rest
+
+
+def _one_confirm_per_case(frame: pd.DataFrame, ci_i: np.ndarray, status: np.ndarray, rest: np.ndarray,
+                          is_confirm: np.ndarray) -> np.ndarray:
+    """Of several confirms of one case the latest decided applies; the others become SUPERSEDED."""
     conf = np.flatnonzero(rest & is_confirm)
     if conf.size:
-        order = pd.DataFrame({"ci": ci_i[conf], "at": frame["decided_at"].to_numpy()[conf], "o": frame["_order"].to_numpy()[conf],
-                              "row": conf}).sort_values(["ci", "at", "o"])
+        order = pd.DataFrame({"ci": ci_i[conf], "at": frame["decided_at"].to_numpy()[conf],
+                              "o": frame["_order"].to_numpy()[conf], "row": conf}).sort_values(["ci", "at", "o"])
         loser = order["row"].to_numpy()[order.duplicated("ci", keep="last").to_numpy()]
         status[loser] = res_mod.SUPERSEDED
         rest[loser] = False
-    applied = rest
-    rejects = pd.DataFrame({"ci": ci_i[applied & ~is_confirm], "lease": l_i[applied & ~is_confirm]})
-    confirms = pd.DataFrame({"ci": ci_i[applied & is_confirm], "lease": l_i[applied & is_confirm]})
-    out = pd.DataFrame({
-        "case_id": _masked(frame["case_id"]),
-        "lease_id": _masked(frame["lease_id"]),
-        "decision": frame["decision"].astype("str"),
-        "decided_by": _masked(frame["decided_by"]),
-        "decided_at": frame["decided_at"],
-        "status": pd.Series(status, dtype="str"),
-    })
-    return out, rejects, confirms
-
-
-_CPR_SHAPED = re.compile(r"\d{6}-\d{4}")
-
-
-def _masked(values: pd.Series) -> pd.Series:
-    """Free text typed by a case worker, with anything shaped like a CPR number masked."""
-    return values.astype("str").str.replace(_CPR_SHAPED, "<cpr>", regex=True)
+    return rest
 
 
 def _candidates_json(allp: pd.DataFrame, reg: _Register, n: int, chosen: np.ndarray) -> np.ndarray:
@@ -700,86 +782,145 @@ def _fmt_day(days: np.ndarray) -> np.ndarray:
     return np.where(d == _NAT_DAYS, "?", d.astype("datetime64[D]").astype(str)).astype(object)
 
 
+@dataclass
+class _Held:
+    """The held cases (rows `idx` of matches) and the pieces their review-queue texts are built from;
+    `detail` and `candidates` are filled in per hold reason."""
+
+    idx: np.ndarray
+    code: np.ndarray
+    lease: np.ndarray  # register row of the case's lease, -1 when none
+    lease_txt: np.ndarray
+    unit: np.ndarray
+    score: np.ndarray
+    level: np.ndarray
+    where: np.ndarray  # the applied-for dwelling, as text
+    by_member: np.ndarray
+    detail: np.ndarray
+    candidates: np.ndarray
+
+
 def _review_queue(matches, best, allp, reg: _Register, cases: _Cases, month: str, changes: _Changes,
                   old_start: np.ndarray, applicant_is: np.ndarray, vanished: np.ndarray) -> pd.DataFrame:
-    hold = matches["hold_reason"].to_numpy(dtype=object)
-    held = np.flatnonzero(pd.notna(hold))
+    """One row per held case (QUEUE_COLUMNS): what a case worker needs to decide it."""
+    held = np.flatnonzero(pd.notna(matches["hold_reason"].to_numpy(dtype=object)))
     if held.size == 0:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in QUEUE_COLUMNS})
+    h = _held_cases(matches, held, reg, cases)
+    _explain_no_match(h, allp, reg, month, changes.prev_day, vanished)
+    _explain_ambiguous(h, best["group"], reg)
+    _explain_name_only(h, reg)
+    _explain_address_differs(h, reg)
+    _explain_tenant_changed(h, reg, changes.prev_day, old_start, applicant_is)
+    return pd.DataFrame({
+        "case_id": pd.Series(matches["case_id"].to_numpy(dtype=object)[held], dtype="str"),
+        "reason_code": pd.Series(h.code, dtype="str"),
+        "detail": pd.Series(h.detail, dtype="str"),
+        "candidate_lease_ids": pd.Series(h.candidates, dtype="str"),
+    })
+
+
+def _held_cases(matches: pd.DataFrame, held: np.ndarray, reg: _Register, cases: _Cases) -> _Held:
     lease_id = matches["lease_id"].to_numpy(dtype=object)
     lease = pd.Series(np.arange(len(reg.lease_id)), index=pd.Index(reg.lease_id)).reindex(lease_id[held]).to_numpy()
     has = ~np.isnan(lease)
     li = np.where(has, lease, -1).astype(np.int64)
-    score = matches["score"].to_numpy()[held]
-    level = matches["match_level"].to_numpy(dtype=object)[held]
     via = matches["matched_via"].to_numpy(dtype=object)[held]
-    code = hold[held]
-    unit = _gather(reg.unit_id, li, "")
     lease_txt = np.where(has, lease_id[held], "").astype(object)
     named_unit = cases.unit_id[held]
-    where = np.where(pd.notna(named_unit), "unit " + pd.Series(named_unit).fillna("").astype(str).to_numpy(dtype=object),
-                     "postal code " + pd.Series(cases.postal[held]).fillna("").astype(str).to_numpy(dtype=object))
+    where = np.where(pd.notna(named_unit), "unit " + _filled(named_unit), "postal code " + _filled(cases.postal[held]))
     by_member = np.where(via == "member", " (the registered tenant is a household member, not the applicant)", "")
-    detail = np.full(held.size, "", dtype=object)
-    candidates = lease_txt.copy()
+    return _Held(held, matches["hold_reason"].to_numpy(dtype=object)[held], li, lease_txt, _gather(reg.unit_id, li, ""),
+                 matches["score"].to_numpy()[held], matches["match_level"].to_numpy(dtype=object)[held], where,
+                 by_member, np.full(held.size, "", dtype=object), lease_txt.copy())
 
-    # equally plausible leases (ambiguous)
-    group_txt = np.full(held.size, "", dtype=object)
-    g = best["group"]
-    g = g[np.isin(g["ci"].to_numpy(), held)]
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """Text as an object array, '' for missing values."""
+    return pd.Series(values).fillna("").astype(str).to_numpy(dtype=object)
+
+
+def _explain_no_match(h: _Held, allp: pd.DataFrame, reg: _Register, month: str, prev_day: int,
+                      vanished: np.ndarray) -> None:
+    """MATCH_NONE: what was looked at the dwelling; and leases the applicant held that have vanished."""
+    m = h.code == codes.MATCH_NONE
+    seen = _dwelling_leases_seen(h.idx, allp, reg)
+    n_seen = np.array([0 if not t else t.count(";") + 1 for t in seen])
+    gone = vanished[h.idx]
+    gone_txt = np.where(gone != "", " The applicant was the tenant of lease(s) " + gone.astype(str).astype(object)
+                        + " in the previous snapshot (" + _fmt_day(np.array([prev_day]))[0]
+                        + "), which the current snapshot no longer has: missing register rows?", "").astype(object)
+    h.detail[m] = ("No lease in force for " + month + " carries the applicant's CPR number or birth date with a "
+                   "matching name, and no tenant at the applied-for dwelling (" + h.where[m] + "; "
+                   + _o(n_seen[m]) + " lease(s) looked at) has a matching name." + gone_txt[m])
+    seen_and_gone = np.where(seen[m] != "", seen[m] + ";" + gone[m].astype(str).astype(object), gone[m])
+    h.candidates[m] = np.where(gone[m] != "", seen_and_gone, seen[m])
+
+
+def _dwelling_leases_seen(held: np.ndarray, allp: pd.DataFrame, reg: _Register) -> np.ndarray:
+    """Per held case the ';'-joined leases at the applied-for dwelling whose tenant's name was compared."""
+    seen = np.full(held.size, "", dtype=object)
+    if len(allp) == 0:
+        return seen
+    at = allp[allp["level"] == NAME_ONLY]
+    at = at[np.isin(at["ci"].to_numpy(), held)]
+    if len(at):
+        ids = at.drop_duplicates(["ci", "lease"]).groupby("ci")["lease"]
+        s = ids.agg(lambda x: ";".join(reg.lease_id[x.to_numpy()]))
+        seen[_held_position(held, s.index.to_numpy())] = s.to_numpy()
+    return seen
+
+
+def _held_position(held: np.ndarray, ci: np.ndarray) -> np.ndarray:
+    """Position in `held` of each case row `ci`."""
+    return pd.Series(np.arange(held.size), index=held).reindex(ci).to_numpy()
+
+
+def _explain_ambiguous(h: _Held, group: pd.DataFrame, reg: _Register) -> None:
+    """MATCH_AMBIGUOUS: the equally plausible leases, for the case worker to pick one."""
+    m = h.code == codes.MATCH_AMBIGUOUS
+    group_txt = np.full(h.idx.size, "", dtype=object)
+    g = group[np.isin(group["ci"].to_numpy(), h.idx)]
     if len(g):
         txt = pd.Series(reg.lease_id[g["lease"].to_numpy()]).groupby(g["ci"].to_numpy()).agg(";".join)
-        group_txt[pd.Series(np.arange(held.size), index=held).reindex(txt.index.to_numpy()).to_numpy()] = txt.to_numpy()
+        group_txt[_held_position(h.idx, txt.index.to_numpy())] = txt.to_numpy()
+    h.detail[m] = ("Leases " + group_txt[m] + " are all plausible for the applicant (best: level " + h.level[m]
+                   + ", score " + _o(h.score[m]) + ", lease " + h.lease_txt[m]
+                   + "); confirm the right one and reject the others.")
+    h.candidates[m] = group_txt[m]
 
-    # leases looked at, at the applied-for dwelling (for MATCH_NONE)
-    seen = np.full(held.size, "", dtype=object)
-    if len(allp):
-        at = allp[allp["level"] == NAME_ONLY]
-        at = at[np.isin(at["ci"].to_numpy(), held)]
-        if len(at):
-            s = at.drop_duplicates(["ci", "lease"]).groupby("ci")["lease"].agg(lambda x: ";".join(reg.lease_id[x.to_numpy()]))
-            pos = pd.Series(np.arange(held.size), index=held).reindex(s.index.to_numpy()).to_numpy()
-            seen[pos] = s.to_numpy()
-    n_seen = np.array([0 if not t else t.count(";") + 1 for t in seen])
 
-    m = code == codes.MATCH_NONE
-    gone = vanished[held]
-    gone_txt = np.where(gone != "", " The applicant was the tenant of lease(s) " + gone.astype(str).astype(object)
-                        + " in the previous snapshot (" + _fmt_day(np.array([changes.prev_day]))[0]
-                        + "), which the current snapshot no longer has: missing register rows?", "").astype(object)
-    detail[m] = ("No lease in force for " + month + " carries the applicant's CPR number or birth date with a "
-                 "matching name, and no tenant at the applied-for dwelling (" + where[m] + "; "
-                 + _o(n_seen[m]) + " lease(s) looked at) has a matching name." + gone_txt[m])
-    candidates[m] = np.where(gone[m] != "", np.where(seen[m] != "", seen[m] + ";" + gone[m].astype(str).astype(object), gone[m]), seen[m])
-    m = code == codes.MATCH_AMBIGUOUS
-    detail[m] = ("Leases " + group_txt[m] + " are all plausible for the applicant (best: level " + level[m] + ", score "
-                 + _o(score[m]) + ", lease " + lease_txt[m] + "); confirm the right one and reject the others.")
-    candidates[m] = group_txt[m]
-    m = code == codes.MATCH_NAME_ONLY
-    no_bd = _gather(reg.birth, li, _NAT_DAYS) == _NAT_DAYS
-    detail[m] = ("Lease " + lease_txt[m] + " (unit " + unit[m] + ") found by name alone (score " + _o(score[m])
-                 + ") at the applied-for dwelling; the register has no CPR number"
-                 + np.where(no_bd[m], " and no birth date", " and a birth date that was not used").astype(object)
-                 + " for its tenant" + by_member[m] + ". Check the identity before confirming.")
-    m = code == codes.MATCH_ADDRESS_DIFFERS
-    detail[m] = ("Identified by " + level[m] + " on lease " + lease_txt[m] + " (unit " + unit[m] + ", postal code "
-                 + _gather(reg.postal, li, "")[m] + "), but the application is for "
-                 + where[m] + by_member[m] + ". Has the applicant moved?")
-    m = code == codes.TENANT_CHANGED_ON_LEASE
-    role = applicant_is[held]
-    start_then = _fmt_day(_gather(old_start, li, _NAT_DAYS))
-    start_now = _fmt_day(_gather(reg.start, li, _NAT_DAYS))
-    what = np.where(start_then != start_now, "lease_start " + start_then + " -> " + start_now, "tenant name changed, lease_start unchanged")
-    who = np.where(role == "previous",
+def _explain_name_only(h: _Held, reg: _Register) -> None:
+    """MATCH_NAME_ONLY: found by name alone; say which identity the register lacks."""
+    m = h.code == codes.MATCH_NAME_ONLY
+    no_bd = _gather(reg.birth, h.lease, _NAT_DAYS) == _NAT_DAYS
+    h.detail[m] = ("Lease " + h.lease_txt[m] + " (unit " + h.unit[m] + ") found by name alone (score " + _o(h.score[m])
+                   + ") at the applied-for dwelling; the register has no CPR number"
+                   + np.where(no_bd[m], " and no birth date", " and a birth date that was not used").astype(object)
+                   + " for its tenant" + h.by_member[m] + ". Check the identity before confirming.")
+
+
+def _explain_address_differs(h: _Held, reg: _Register) -> None:
+    """MATCH_ADDRESS_DIFFERS: identified, but on a lease away from the applied-for dwelling."""
+    m = h.code == codes.MATCH_ADDRESS_DIFFERS
+    h.detail[m] = ("Identified by " + h.level[m] + " on lease " + h.lease_txt[m] + " (unit " + h.unit[m]
+                   + ", postal code " + _gather(reg.postal, h.lease, "")[m] + "), but the application is for "
+                   + h.where[m] + h.by_member[m] + ". Has the applicant moved?")
+
+
+def _explain_tenant_changed(h: _Held, reg: _Register, prev_day: int, old_start: np.ndarray,
+                            applicant_is: np.ndarray) -> None:
+    """TENANT_CHANGED_ON_LEASE: what changed between the snapshots, and on which side the applicant is."""
+    m = h.code == codes.TENANT_CHANGED_ON_LEASE
+    start_then = _fmt_day(_gather(old_start, h.lease, _NAT_DAYS))
+    start_now = _fmt_day(_gather(reg.start, h.lease, _NAT_DAYS))
+    what = np.where(start_then != start_now, "lease_start " + start_then + " -> " + start_now,
+                    "tenant name changed, lease_start unchanged")
+    who = np.where(applicant_is[h.idx] == "previous",
                    "The applicant was this lease's tenant in the previous snapshot; someone else is registered now.",
                    "The applicant is the tenant now registered; the previous snapshot had another name or start date.")
-    detail[m] = ("Lease " + lease_txt[m] + " (unit " + unit[m] + "): the tenant changed between the register snapshots of "
-                 + _fmt_day(np.array([changes.prev_day]))[0] + " and " + _fmt_day(np.array([reg.snapshot_day]))[0]
-                 + " without a new lease_id (" + what[m].astype(object) + "). " + who[m].astype(object)
-                 + " A new tenant may have been written over the lease (RULES 12.3).")
-    return pd.DataFrame({
-        "case_id": pd.Series(matches["case_id"].to_numpy(dtype=object)[held], dtype="str"),
-        "reason_code": pd.Series(code, dtype="str"),
-        "detail": pd.Series(detail, dtype="str"),
-        "candidate_lease_ids": pd.Series(candidates, dtype="str"),
-    })
+    h.detail[m] = ("Lease " + h.lease_txt[m] + " (unit " + h.unit[m] + "): the tenant changed between the register "
+                   "snapshots of " + _fmt_day(np.array([prev_day]))[0] + " and "
+                   + _fmt_day(np.array([reg.snapshot_day]))[0] + " without a new lease_id ("
+                   + what[m].astype(object) + "). " + who[m].astype(object)
+                   + " A new tenant may have been written over the lease (RULES 12.3).")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,9 @@ def _as_arrow(values) -> pa.Array:
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object, na_value=None)
     arr = np.asarray(values, dtype=object)
-    return pa.array([v if isinstance(v, str) else None for v in arr], type=pa.string()) if arr.size else pa.array([], pa.string())
+    if not arr.size:
+        return pa.array([], pa.string())
+    return pa.array([v if isinstance(v, str) else None for v in arr], type=pa.string())
 
 
 def normalise_names(values) -> np.ndarray:
@@ -160,7 +163,19 @@ def _align(A: list[str], R: list[str]) -> tuple[bool, int]:
     S, L = (A, R) if applicant_shorter else (R, A)
     if len(S) < 2 or len(L) - len(S) > MAX_OMITTED_TOKENS:
         return False, 0
-    # cost of pairing S[i] with L[j]: edits, or None when not allowed
+    cost = _pairing_costs(S, L)
+    if cost is None:
+        return False, 0
+    surname = len(L) - 1 if applicant_shorter else None  # index of R's last token in L
+    best = _best_pairing(cost, len(L), surname)
+    if best is None or best < MATCH_FLOOR:
+        return False, 0
+    return True, int(best)
+
+
+def _pairing_costs(S: list[str], L: list[str]) -> list[list[tuple[int, int] | None]] | None:
+    """cost[i][j] of pairing S[i] with L[j]: (edits, initials), or None when not allowed; None for
+    the whole when a token of S pairs with nothing (early exit)."""
     cost: list[list[tuple[int, int] | None]] = []
     for s in S:
         row = []
@@ -173,11 +188,16 @@ def _align(A: list[str], R: list[str]) -> tuple[bool, int]:
                 d = OSA.distance(s, t, score_cutoff=2)
                 row.append((d, 0) if d <= _token_tolerance(s, t) else None)
         if all(c is None for c in row):
-            return False, 0  # this token pairs with nothing: early exit
+            return None
         cost.append(row)
-    surname = len(L) - 1 if applicant_shorter else None  # index of R's last token in L
+    return cost
+
+
+def _best_pairing(cost: list[list[tuple[int, int] | None]], n_long: int, surname: int | None) -> int | None:
+    """The best score over every way of pairing the shorter name's tokens with distinct tokens of the
+    longer; None when no pairing keeps the rules. The inner loop stays inline: it is the hot path."""
     best = None
-    for perm in itertools.permutations(range(len(L)), len(S)):
+    for perm in itertools.permutations(range(n_long), len(cost)):
         edits = initials = 0
         for i, j in enumerate(perm):
             c = cost[i][j]
@@ -186,19 +206,22 @@ def _align(A: list[str], R: list[str]) -> tuple[bool, int]:
             edits += c[0]
             initials += c[1]
         else:
-            if edits > MAX_TOTAL_EDITS or initials >= len(S):
-                continue
-            if surname is not None and surname not in perm:
-                continue
-            if surname is not None and 0 not in perm and (edits or initials):
-                continue  # known by a middle name (registered first name left out): spelt exactly only
-            reordered = any(perm[k] > perm[k + 1] for k in range(len(perm) - 1))
-            score = 100 - 10 * edits - 5 * (len(L) - len(S)) - 3 * initials - 2 * reordered
-            if best is None or score > best:
+            score = _pairing_score(perm, edits, initials, n_long, surname)
+            if score is not None and (best is None or score > best):
                 best = score
-    if best is None or best < MATCH_FLOOR:
-        return False, 0
-    return True, int(best)
+    return best
+
+
+def _pairing_score(perm: tuple[int, ...], edits: int, initials: int, n_long: int, surname: int | None) -> int | None:
+    """The score of pairing S[i] with L[perm[i]], or None when that breaks a rule of the module doc."""
+    if edits > MAX_TOTAL_EDITS or initials >= len(perm):
+        return None
+    if surname is not None and surname not in perm:
+        return None
+    if surname is not None and 0 not in perm and (edits or initials):
+        return None  # known by a middle name (registered first name left out): spelt exactly only
+    reordered = any(perm[k] > perm[k + 1] for k in range(len(perm) - 1))
+    return 100 - 10 * edits - 5 * (n_long - len(perm)) - 3 * initials - 2 * reordered
 
 
 class _Spellings:
@@ -215,76 +238,103 @@ class _Spellings:
         return v
 
 
+@dataclass
+class _KeyForms:
+    """Per distinct key (as `_Forms.of_keys` numbers them): its forms as a ragged array (ids[starts[k]:
+    starts[k] + counts[k]]), whether a token is an initial, and the key without spaces per spelling."""
+
+    ids: np.ndarray
+    counts: np.ndarray
+    starts: np.ndarray
+    initial: np.ndarray
+    nospace: list[np.ndarray]
+
+
+class _Forms:
+    """Every spelling form `_screen` compares, numbered once, so each distinct pair of forms is
+    measured once however many name pairs share it."""
+
+    def __init__(self):
+        self.form_id: dict[str, int] = {}
+        self.forms: list[str] = []
+        self.sp = _Spellings()
+
+    def number(self, form: str) -> int:
+        fid = self.form_id.get(form)
+        if fid is None:
+            fid = self.form_id[form] = len(self.forms)
+            self.forms.append(form)
+        return fid
+
+    def of_keys(self, keys, surname_only: bool) -> _KeyForms:
+        """The forms of every key: of every token (only the surname when `surname_only`), and of the
+        last two tokens joined, in each spelling `compare` tries."""
+        owner, ids = [], []
+        flag = np.zeros(len(keys), bool)
+        nospace = [[], [], [], []]  # per spelling variant: the key without spaces
+        for i, k in enumerate(keys):
+            var = [self.sp.of(t) for t in k.split()]
+            flag[i] = any(len(v[0]) == 1 or len(v[3]) == 1 for v in var)
+            for j in range(4):
+                nospace[j].append("".join(v[j] for v in var))
+            for f in set(self._candidates(var, surname_only)):
+                owner.append(i)
+                ids.append(self.number(f))
+        owner, ids = np.asarray(owner, np.int64), np.asarray(ids, np.int64)
+        counts = np.bincount(owner, minlength=len(keys))
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        return _KeyForms(ids, counts, starts, flag, [np.array(x, dtype=object) for x in nospace])
+
+    def _candidates(self, var: list[tuple[str, str, str, str]], surname_only: bool) -> list[str]:
+        if not var:
+            return []
+        cand = list(var[-1]) if surname_only else [x for v in var for x in v]
+        if len(var) >= 2:  # a double surname written joined
+            for j in range(4):
+                cand += self.sp.of(var[-2][j] + var[-1][j])
+        return cand
+
+
 def _screen(a: np.ndarray, r: np.ndarray, chunk: int = 250_000) -> np.ndarray:
     """A necessary condition for `compare(a, r)` to match, vectorised: the registered surname (or its
     last two tokens joined), in any of the spellings `compare` tries, lies within 2 edits of one of
     the applicant's tokens (or last two joined) in those spellings; or a token is an initial; or the
     keys are equal without spaces. Pairs failing it cannot match, so they are not compared token by
     token (tests/matching/test_names.py checks the claim)."""
-    n = a.size
-    out = np.zeros(n, bool)
     a_codes, a_uni = pd.factorize(a)
     r_codes, r_uni = pd.factorize(r)
-    form_id: dict[str, int] = {}
-    forms: list[str] = []
-    sp = _Spellings()
-
-    def ragged(keys, surname_only):
-        owner, ids = [], []
-        flag = np.zeros(len(keys), bool)
-        nospace = [[], [], [], []]  # per spelling variant: the key without spaces
-        for i, k in enumerate(keys):
-            toks = k.split()
-            if not toks:
-                for lst in nospace:
-                    lst.append("")
-                continue
-            var = [sp.of(t) for t in toks]
-            flag[i] = any(len(v[0]) == 1 or len(v[3]) == 1 for v in var)
-            for j in range(4):
-                nospace[j].append("".join(v[j] for v in var))
-            cand = list(var[-1]) if surname_only else [x for v in var for x in v]
-            if len(var) >= 2:
-                for j in range(4):
-                    cand += sp.of(var[-2][j] + var[-1][j])
-            for f in set(cand):
-                fid = form_id.get(f)
-                if fid is None:
-                    fid = form_id[f] = len(forms)
-                    forms.append(f)
-                owner.append(i)
-                ids.append(fid)
-        owner, ids = np.asarray(owner, np.int64), np.asarray(ids, np.int64)
-        counts = np.bincount(owner, minlength=len(keys))
-        starts = np.r_[0, np.cumsum(counts)[:-1]]
-        return ids, counts, starts, flag, [np.array(x, dtype=object) for x in nospace]
-
-    a_ids, a_cnt, a_start, a_initial, a_nospace = ragged(a_uni, False)
-    r_ids, r_cnt, r_start, r_initial, r_nospace = ragged(r_uni, True)
-    out |= a_initial[a_codes] | r_initial[r_codes]
-    for na_, nr_ in zip(a_nospace, r_nospace):
+    forms = _Forms()
+    af = forms.of_keys(a_uni, surname_only=False)
+    rf = forms.of_keys(r_uni, surname_only=True)
+    out = np.zeros(a.size, bool)
+    out |= af.initial[a_codes] | rf.initial[r_codes]
+    for na_, nr_ in zip(af.nospace, rf.nospace, strict=True):
         out |= (na_[a_codes] == nr_[r_codes]) & (na_[a_codes] != "")
-    forms_arr = np.array(forms, dtype=object)
-    nf = max(len(forms), 1)
-    for lo in range(0, n, chunk):
-        idx = np.arange(lo, min(n, lo + chunk))
-        ac, rc = a_codes[idx], r_codes[idx]
-        # every (pair, applicant form, registered surname form)
-        na, nr = a_cnt[ac], r_cnt[rc]
-        reps = na * nr
-        pair = np.repeat(idx, reps)
-        if pair.size == 0:
-            continue
-        offs = np.arange(pair.size) - np.repeat(np.cumsum(reps) - reps, reps)
-        nr_rep = np.repeat(nr, reps)
-        fa = a_ids[np.repeat(a_start[ac], reps) + offs // np.maximum(nr_rep, 1)]
-        fr = r_ids[np.repeat(r_start[rc], reps) + offs % np.maximum(nr_rep, 1)]
-        combo = fa * nf + fr
-        codes, uniq = pd.factorize(combo)
-        d = process.cpdist(forms_arr[uniq // nf], forms_arr[uniq % nf], scorer=OSA.distance, score_cutoff=2, workers=-1)
-        close = (d <= 2)[codes]
-        out[pair[close]] = True
+    forms_arr = np.array(forms.forms, dtype=object)
+    for lo in range(0, a.size, chunk):  # chunks bound the memory of the (pair, form, form) expansion
+        idx = np.arange(lo, min(a.size, lo + chunk))
+        out[_close_pairs(idx, a_codes, r_codes, af, rf, forms_arr)] = True
     return out
+
+
+def _close_pairs(idx: np.ndarray, a_codes: np.ndarray, r_codes: np.ndarray, af: _KeyForms, rf: _KeyForms,
+                 forms_arr: np.ndarray) -> np.ndarray:
+    """The pairs of `idx` with an applicant form within 2 edits of a registered surname form."""
+    ac, rc = a_codes[idx], r_codes[idx]
+    # every (pair, applicant form, registered surname form)
+    na, nr = af.counts[ac], rf.counts[rc]
+    reps = na * nr
+    pair = np.repeat(idx, reps)
+    if pair.size == 0:
+        return pair
+    offs = np.arange(pair.size) - np.repeat(np.cumsum(reps) - reps, reps)
+    nr_rep = np.repeat(nr, reps)
+    fa = af.ids[np.repeat(af.starts[ac], reps) + offs // np.maximum(nr_rep, 1)]
+    fr = rf.ids[np.repeat(rf.starts[rc], reps) + offs % np.maximum(nr_rep, 1)]
+    nf = max(len(forms_arr), 1)
+    codes, uniq = pd.factorize(fa * nf + fr)
+    d = process.cpdist(forms_arr[uniq // nf], forms_arr[uniq % nf], scorer=OSA.distance, score_cutoff=2, workers=-1)
+    return pair[(d <= 2)[codes]]
 
 
 def compare_many(a_keys, r_keys, scores: bool = True) -> tuple[np.ndarray, np.ndarray]:

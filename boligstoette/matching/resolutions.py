@@ -7,7 +7,7 @@ of contracts/README.md (UTF-8, ``;``, ISO dates, timestamps with offset):
 |---|---|---|
 | case_id | text | the case |
 | lease_id | text | the lease the decision is about |
-| decision | ``confirm`` / ``reject`` | confirm: pay this case on this lease; reject: this lease is not the applicant's |
+| decision | ``confirm`` / ``reject`` | confirm: pay the case on this lease; reject: the lease is not the applicant's |
 | decided_by | text | case worker (initials or user id; never a CPR number) |
 | decided_at | timestamp | when the decision was made |
 | lease_start | date, optional | the lease_start the case worker saw; the decision lapses if it differs |
@@ -76,10 +76,7 @@ def empty_resolutions() -> pd.DataFrame:
 
 def latest_decisions(resolutions: pd.DataFrame | None) -> pd.DataFrame:
     """Normalised input: one row per given resolution with `_order` and `latest` (the one that counts)."""
-    if resolutions is None or len(resolutions) == 0:
-        frame = empty_resolutions()
-    else:
-        frame = resolutions.copy()
+    frame = empty_resolutions() if resolutions is None or len(resolutions) == 0 else resolutions.copy()
     for col in ("decided_by", "lease_start"):
         if col not in frame.columns:
             frame[col] = pd.Series(np.nan, index=frame.index, dtype="str" if col == "decided_by" else "datetime64[us]")

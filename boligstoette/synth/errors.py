@@ -36,7 +36,9 @@ class Truth:
         n = len(org)
         if n == 0:
             return
-        full = lambda v, dt: np.broadcast_to(np.asarray(v, dtype=dt), (n,)).copy()  # noqa: E731
+        def full(value, dtype) -> np.ndarray:
+            return np.broadcast_to(np.asarray(value, dtype=dtype), (n,)).copy()
+
         self.kind.append(np.full(n, kind, dtype=object))
         self.org.append(org)
         self.unit.append(full(unit, np.int64))

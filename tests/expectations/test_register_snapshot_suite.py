@@ -27,7 +27,10 @@ NAMES = ["Jens Hansen", "Mette Frederiksen Olsen", "Ahmad Nielsen"]
 def good_frame() -> pd.DataFrame:
     """Three leases exactly as the stored snapshot holds them (pandas 3 dtypes)."""
     n = 3
-    day = lambda *s: pd.to_datetime(list(s))  # noqa: E731 - naive datetime64, NaT for None
+
+    def day(*s):  # naive datetime64, NaT for None
+        return pd.to_datetime(list(s))
+
     return pd.DataFrame(
         {
             "snapshot_date": day("2025-03-15", "2025-03-15", "2025-03-15"),

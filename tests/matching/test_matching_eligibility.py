@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from matching_kit import CPR, MONTH, OTHER_CPR
 
-from boligstoette.eligibility import ELIGIBILITY_COLUMNS, assess_eligibility, first_benefit
 from boligstoette import codes
+from boligstoette.eligibility import ELIGIBILITY_COLUMNS, assess_eligibility, first_benefit
 from boligstoette.matching import match_tenants
 
 LEASE = {"tenant_cpr": CPR}
@@ -18,7 +18,8 @@ def assess(kit, lease=None, apps=None, members=None, month=MONTH, resolutions=No
     reg = kit.register(lease or LEASE)
     a = kit.applications(*(apps or [{}]))
     m = kit.members(*(members or [{}]))
-    matches = match_tenants(a, m, reg, None, kit.resolutions(*resolutions) if resolutions else None, month=month).matches
+    res = kit.resolutions(*resolutions) if resolutions else None
+    matches = match_tenants(a, m, reg, None, res, month=month).matches
     out = assess_eligibility(matches, a, m, reg, month)
     assert tuple(out.columns) == ELIGIBILITY_COLUMNS
     return out.iloc[0]
@@ -97,8 +98,8 @@ def test_student_dorm_with_kitchen_is_fine(kit):
 
 def _other(age_on_first_day: int, **extra) -> dict:
     """A member who turns `age_on_first_day` exactly on 2026-12-01."""
-    return {"cpr": "011210-4444", "name": "Ib Hansen", "birth_date": f"{2026 - age_on_first_day}-12-01", "role": "anden",
-            "income_consent": "false", "joint_liability_signed": "false", **extra}
+    return {"cpr": "011210-4444", "name": "Ib Hansen", "birth_date": f"{2026 - age_on_first_day}-12-01",
+            "role": "anden", "income_consent": "false", "joint_liability_signed": "false", **extra}
 
 
 def test_income_consent_from_15(kit):

@@ -223,7 +223,8 @@ def test_lease_in_the_spouses_name_at_the_dwelling(kit):
 
 
 def test_a_members_lease_elsewhere_is_not_the_households(kit):
-    r = run(kit, [{"tenant_cpr": OTHER_CPR, "unit_id": "200-001-0001", "postal_code": "9000", "address": "Havnegade 2"}],
+    elsewhere = {"tenant_cpr": OTHER_CPR, "unit_id": "200-001-0001", "postal_code": "9000", "address": "Havnegade 2"}
+    r = run(kit, [elsewhere],
             members=[{}, {"cpr": OTHER_CPR, "name": "Mette Hansen", "birth_date": "1975-02-02", "role": "samlever"}])
     assert one(r).match_level == "none"
 
@@ -262,8 +263,8 @@ def test_the_lease_in_force_wins_over_an_ended_one(kit):
 
 def test_in_force_at_a_lower_level_wins_over_an_ended_cpr_lease(kit):
     r = run(kit, [
-        {"lease_id": "LM0", "unit_id": "200-001-0001", "postal_code": "9000", "address": "Havnegade 2", "tenant_cpr": CPR,
-         "lease_end": "2026-10-31"},
+        {"lease_id": "LM0", "unit_id": "200-001-0001", "postal_code": "9000", "address": "Havnegade 2",
+         "tenant_cpr": CPR, "lease_end": "2026-10-31"},
         {"tenant_birth_date": "1980-01-01"},
     ])
     assert (one(r).lease_id, one(r).match_level, one(r).payable) == ("LM1", "birth_date_name", True)
@@ -319,6 +320,6 @@ def test_empty_inputs(kit):
     r = match_tenants(apps, members, empty_reg, empty_reg, month=MONTH)
     assert list(r.matches["hold_reason"]) == [codes.MATCH_NONE] and len(r.review_queue) == 1
     assert not assess_eligibility(r.matches, apps, members, empty_reg, MONTH)["eligible"].any()
-    none = match_tenants(contracts.empty_frame(contracts.APPLICATIONS), contracts.empty_frame(contracts.HOUSEHOLD_MEMBERS),
-                         kit.register({}), None, month=MONTH)
+    none = match_tenants(contracts.empty_frame(contracts.APPLICATIONS),
+                         contracts.empty_frame(contracts.HOUSEHOLD_MEMBERS), kit.register({}), None, month=MONTH)
     assert none.matches.empty and none.review_queue.empty and tuple(none.matches.columns) == MATCH_COLUMNS

@@ -110,7 +110,8 @@ def test_scores_order_the_evidence():
 
 def test_compare_many_agrees_with_compare():
     a = ["Jens Hansen", "Søren Jensen", "Anne Hansen", "Mihcael Hansne", "Jens Hansen", "", "Gitttte Nielsen"]
-    r = ["Jens Hansen", "Soeren Jensen", "Anne Marie Hansen", "Michael Hansen", "Jens Jensen", "Jens Hansen", "Gitte Nielsen"]
+    r = ["Jens Hansen", "Soeren Jensen", "Anne Marie Hansen", "Michael Hansen", "Jens Jensen", "Jens Hansen",
+         "Gitte Nielsen"]
     ka, kr = normalise_names(a), normalise_names(r)
     ok, score = compare_many(ka, kr)
     for i in range(len(a)):
@@ -127,8 +128,9 @@ def test_synth_variants_match_and_pass_the_prefilter():
     matching pair passes the vectorised screen (so the screen never hides a match)."""
     rng = np.random.default_rng(5)
     people = [("Anne", "Marie", "Møller-Hansen"), ("Søren", "", "Jørgensen"), ("Åse", "Kjær", "Aagaard"),
-              ("René", "", "Müller"), ("Bo", "", "Bæk"), ("Mohammed", "", "Al-Sayed"), ("Kristoffer", "Valdemar", "Østergaard"),
-              ("Zoé", "", "Fænø"), ("Jens", "Christian", "Nielsen Holm"), ("Ida", "", "Lund")]
+              ("René", "", "Müller"), ("Bo", "", "Bæk"), ("Mohammed", "", "Al-Sayed"),
+              ("Kristoffer", "Valdemar", "Østergaard"), ("Zoé", "", "Fænø"), ("Jens", "Christian", "Nielsen Holm"),
+              ("Ida", "", "Lund")]
     misses = {}
     for first, middle, last in people:
         registered = " ".join(p for p in (first, middle, last) if p)
@@ -179,7 +181,7 @@ def test_screen_never_hides_a_match():
         r.append(_perturb(rng, base))
     a, r = np.array(a, dtype=object), np.array(r, dtype=object)
     screened = _screen(a, r)
-    matched = np.array([compare(x, y)[0] for x, y in zip(a, r)])
+    matched = np.array([compare(x, y)[0] for x, y in zip(a, r, strict=True)])
     assert matched.sum() > 1000  # the test means something
-    assert not (matched & ~screened).any(), list(zip(a[matched & ~screened], r[matched & ~screened]))[:5]
+    assert not (matched & ~screened).any(), list(zip(a[matched & ~screened], r[matched & ~screened], strict=True))[:5]
     assert screened.sum() < len(a)

@@ -172,7 +172,8 @@ def test_contract_requires_the_timestamp_offset(tmp_path):
 def test_read_resolutions_takes_every_file_up_to_a_day(tmp_path):
     header = "case_id;lease_id;decision;decided_by;decided_at;lease_start\n"
     _write(tmp_path, "review_resolutions_20261110.csv", header + "C1;LM1;confirm;AB;2026-11-10T10:00:00+01:00;\n")
-    _write(tmp_path, "review_resolutions_20261125.csv", header + "C1;LM1;reject;AB;2026-11-25T10:00:00+01:00;2015-01-01\n")
+    _write(tmp_path, "review_resolutions_20261125.csv",
+           header + "C1;LM1;reject;AB;2026-11-25T10:00:00+01:00;2015-01-01\n")
     _write(tmp_path, "notes.txt", "not a delivery")
     assert len(read_resolutions(tmp_path)) == 2
     assert list(read_resolutions(tmp_path, until=date(2026, 11, 20))["decision"]) == ["confirm"]

@@ -6,10 +6,9 @@ import pandas as pd
 import pytest
 from matching_kit import assert_no_cpr
 
-from boligstoette import contracts
+from boligstoette import codes, contracts
 from boligstoette.eligibility import assess_eligibility
 from boligstoette.landing import Landing
-from boligstoette import codes
 from boligstoette.matching import match_tenants
 
 MONTH = "2026-12"
@@ -32,7 +31,7 @@ def run(synth_sample):
     kinds = errors[errors["case_id"] != ""].groupby("case_id")["kind"].agg(set)
     joined["errors"] = joined["case_id"].map(kinds).apply(lambda v: v if isinstance(v, set) else set())
     joined["errors"] = [e | {"org_rows_missing"} if org in missing_orgs else e
-                        for e, org in zip(joined["errors"], joined["org_id_true"])]
+                        for e, org in zip(joined["errors"], joined["org_id_true"], strict=True)]
     in_force = register.set_index("lease_id")
     start, end = in_force["lease_start"], in_force["lease_end"]
     first, last = pd.Timestamp("2026-12-01"), pd.Timestamp("2026-12-31")
@@ -57,8 +56,8 @@ def test_nothing_is_paid_on_the_wrong_lease(run):
 def test_recall_of_matchable_cases(run):
     """Matchable: the true lease is in force, carries a CPR or birth date, and was not overwritten."""
     _, _, joined, _ = run
-    matchable = (joined["true_in_force"] & ((joined["lease_has_cpr"] == "true") | (joined["lease_has_birth_date"] == "true"))
-                 & (joined["tenant_changed_injected"] == "false"))
+    identified = (joined["lease_has_cpr"] == "true") | (joined["lease_has_birth_date"] == "true")
+    matchable = joined["true_in_force"] & identified & (joined["tenant_changed_injected"] == "false")
     found = (joined["payable"] & joined["correct"])[matchable]
     assert found.mean() >= 0.98, joined[matchable & ~found][["case_id", "match_level", "hold_reason", "name_variant"]]
 
@@ -75,7 +74,8 @@ def test_every_tenant_change_is_held(run):
 def test_misspelt_names_are_still_identified(run):
     _, _, joined, _ = run
     spelt = joined[(joined["name_variant"] != "none") & (joined["lease_has_cpr"] == "false")
-                   & (joined["lease_has_birth_date"] == "true") & joined["true_in_force"] & (joined["errors"].apply(len) == 0)]
+                   & (joined["lease_has_birth_date"] == "true") & joined["true_in_force"]
+                   & (joined["errors"].apply(len) == 0)]
     assert len(spelt) >= 5
     ok = spelt["correct"] & (spelt["match_level"] == "birth_date_name")
     # two typos in one short name may defeat the rule (held as MATCH_NONE, never paid wrongly)
@@ -84,7 +84,8 @@ def test_misspelt_names_are_still_identified(run):
 
 def test_name_only_leases_are_held(run):
     _, _, joined, _ = run
-    bare = joined[(joined["lease_has_cpr"] == "false") & (joined["lease_has_birth_date"] == "false") & joined["true_in_force"]]
+    bare = joined[(joined["lease_has_cpr"] == "false") & (joined["lease_has_birth_date"] == "false")
+                  & joined["true_in_force"]]
     assert len(bare) >= 1
     assert not bare["payable"].any()
     assert set(bare["hold_reason"]) <= {codes.MATCH_NAME_ONLY, codes.MATCH_NONE, codes.TENANT_CHANGED_ON_LEASE}
@@ -119,6 +120,7 @@ def test_review_queue_is_the_held_cases(run):
 
 def test_no_cpr_in_any_output(run):
     result, elig, _, (apps, members, register, previous) = run
-    cprs = pd.concat([apps["applicant_cpr"], members["cpr"], register["tenant_cpr"], previous["tenant_cpr"]]).dropna().unique()
+    cprs = pd.concat([apps["applicant_cpr"], members["cpr"], register["tenant_cpr"], previous["tenant_cpr"]])
+    cprs = cprs.dropna().unique()
     assert len(cprs) > 300
     assert_no_cpr(cprs, result.matches, result.review_queue, result.resolution_status, elig)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from tests.conftest import SAMPLE_MONTH, boligstoette
 
-from tests.conftest import SAMPLE_MONTH, boligstoette  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))  # quality_kit by name
 
 
 @pytest.fixture(scope="session")

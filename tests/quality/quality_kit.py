@@ -143,11 +143,12 @@ def notification(row: dict, kind: str, old: dict, new: dict, registered_at: str 
 
 
 def rent_notification(before: dict, after: dict, **kw) -> dict:
-    cols = lambda r: {  # noqa: E731
-        "rent_monthly": money(r["rent_monthly_ore"]),
-        "supplements_monthly": money(r["supplements_monthly_ore"]),
-        "rent_effective_from": r["rent_effective_from"],
-    }
+    def cols(r: dict) -> dict:
+        return {
+            "rent_monthly": money(r["rent_monthly_ore"]),
+            "supplements_monthly": money(r["supplements_monthly_ore"]),
+            "rent_effective_from": r["rent_effective_from"],
+        }
     return notification(after, "rent_changed", cols(before), cols(after), **kw)
 
 
