@@ -53,48 +53,59 @@ def provisional_allowances(
     month = context.partition_key
     cases = case_eligibility.merge(matched_tenants[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
     cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
-    first_code = _first_code(cases["reason_codes"])
     eligible = cases[cases["eligible"]]
-
     earlier = database.ledger()
     seen = set(earlier.loc[earlier["period"] < month, "case_id"])
     first_computation = pd.Series(~eligible["case_id"].isin(seen).to_numpy(), index=eligible["case_id"].to_numpy())
     rows, problems = calc_rows(month, eligible[["case_id", "lease_id"]], register_snapshot, previous_register_snapshot,
                                household_members, eindkomst, tax_assessments, first_computation)
-    result = calculate(rows)
-    computed = rows.drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)])
+    computed = rows.drop(columns=["benefit"]).join(calculate(rows)[list(RESULT_COLUMNS)])
     computed = computed.assign(status="computed", reason_code="", detail="")
-    not_eligible = first_code[~cases["eligible"]]
-    not_computed = pd.concat([
-        cases.loc[~cases["eligible"], ["case_id"]].assign(
-            reason_code=not_eligible.to_numpy(),
-            detail=codes.meaning(not_eligible).to_numpy()),
-        problems,
-    ], ignore_index=True)
-    not_computed["status"] = np.where(codes.consequence(not_computed["reason_code"]) == codes.HELD, "held", "no_payout")
-    frame = pd.concat([computed, not_computed], ignore_index=True)
+    frame = pd.concat([computed, _not_computed(cases, problems)], ignore_index=True)
     frame = frame.merge(cases[["case_id", "lease_id", "org_id", "unit_id", "payee"]], on="case_id", how="left")
     detail = tenant_review_queue.drop_duplicates("case_id").set_index("case_id")["detail"]
     matching = frame["reason_code"].isin(codes.MATCH_HOLD_CODES)
     frame.loc[matching, "detail"] = frame.loc[matching, "case_id"].map(detail)
-    frame = _hold_on_register_errors(frame, register_quality)
+    frame = _typed(_hold_on_register_errors(frame, register_quality))
+    context.add_output_metadata(_allowance_metadata(frame))
+    return frame
+
+
+def _not_computed(cases: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """Cases not eligible (their first reason code) and cases the month cannot be computed for; held
+    or no payout as the reason code's consequence says (boligstoette/codes.py)."""
+    not_eligible = _first_code(cases["reason_codes"])[~cases["eligible"]]
+    frame = pd.concat([
+        cases.loc[~cases["eligible"], ["case_id"]].assign(
+            reason_code=not_eligible.to_numpy(), detail=codes.meaning(not_eligible).to_numpy()),
+        problems,
+    ], ignore_index=True)
+    frame["status"] = np.where(codes.consequence(frame["reason_code"]) == codes.HELD, "held", "no_payout")
+    return frame
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """One dtype per column whatever the mix of computed and not computed cases, sorted by case."""
     for column in ("annual_benefit", "monthly_benefit"):
         frame[column] = frame[column].fillna(0).astype("int64")
     for column in ("housing_expense_ore", "eligible_expense_ore", "income_basis_ore", "formula_amount_ore"):
         frame[column] = frame[column].astype("Int64")
     frame["binding_limit"] = frame["binding_limit"].astype("str")
-    frame = frame.sort_values("case_id").reset_index(drop=True).astype({c: "str" for c in frame.columns
-                                                                       if frame[c].dtype == object})
-    context.add_output_metadata({
+    frame = frame.sort_values("case_id").reset_index(drop=True)
+    return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+
+
+def _allowance_metadata(frame: pd.DataFrame) -> dict:
+    computed = frame["status"] == "computed"
+    return {
         "cases": len(frame),
-        "computed": int((frame["status"] == "computed").sum()),
+        "computed": int(computed.sum()),
         "held": int((frame["status"] == "held").sum()),
         "no_payout": int((frame["status"] == "no_payout").sum()),
         "monthly_total_kr": int(frame["monthly_benefit"].sum()),
         "binding_limit": dg.MetadataValue.json(
-            frame.loc[frame["status"] == "computed", "binding_limit"].value_counts().sort_index().to_dict()),
-    })
-    return frame
+            frame.loc[computed, "binding_limit"].value_counts().sort_index().to_dict()),
+    }
 
 
 def _hold_on_register_errors(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
@@ -176,19 +187,26 @@ def payouts(
     since = booked[booked["kind"] == "hold"].groupby(["case_id", "reason_code"])["period"].min()
     held = held.assign(held_since=pd.MultiIndex.from_frame(held[["case_id", "reason_code"]]).map(since.to_dict()))
 
-    root = output.root
-    files = organisation_files(month, this_month, household_members)
-    files["individuals.csv"] = individuals_file(month, this_month, household_members)
-    replace_folder(Path(root) / "payouts" / month, files)
-    replace_file(Path(root) / "holds" / f"{month}.csv", holds_file(month, held))
+    organisations = _write_month_files(Path(output.root), month, this_month, held, household_members)
     paid = this_month[this_month["kind"] != "hold"]
     context.add_output_metadata({
         "payout_date": payout_date(month).isoformat(),
         "entries_booked_now": len(entries),
-        "organisation_files": len(files) - 1,
+        "organisation_files": organisations,
         "paid_kr": int(paid.loc[paid["amount_ore"] > 0, "amount_ore"].sum() // 100),
         "recovered_kr": int(-paid.loc[paid["amount_ore"] < 0, "amount_ore"].sum() // 100),
         "held_cases": len(held),
-        "payout_folder": dg.MetadataValue.path(str(Path(root) / "payouts" / month)),
+        "payout_folder": dg.MetadataValue.path(str(Path(output.root) / "payouts" / month)),
     })
     return this_month
+
+
+def _write_month_files(root: Path, month: str, entries: pd.DataFrame, held: pd.DataFrame,
+                       members: pd.DataFrame) -> int:
+    """payouts/YYYY-MM/ (a file per organisation, individuals.csv) and holds/YYYY-MM.csv, each
+    replaced whole; the number of organisation files."""
+    files = organisation_files(month, entries, members)
+    files["individuals.csv"] = individuals_file(month, entries, members)
+    replace_folder(root / "payouts" / month, files)
+    replace_file(root / "holds" / f"{month}.csv", holds_file(month, held))
+    return len(files) - 1

@@ -66,25 +66,41 @@ def calc_rows(
     """calc.md rows (text, as the CLI reads them) for `cases` (columns case_id, lease_id), and the
     cases that cannot be computed this month with a reason (case_id, reason_code, detail)."""
     first = first_timestamp(month)
-    year = first.year
     lease = register.drop_duplicates("lease_id").set_index("lease_id")
     rows = cases[["case_id", "lease_id"]].merge(lease, left_on="lease_id", right_index=True, how="left")
-    problems = []
+    rent, rent_unknown = _rent_in_force(rows, previous_register, first)
+    households = _households(members[members["case_id"].isin(rows["case_id"])], month, eindkomst, tax_assessments)
+    rows = rows.join(households, on="case_id")
+    no_members = rows["persons"].isna()
+    problems = [_not_computable(rows.loc[rent_unknown, "case_id"], codes.RENT_NOT_KNOWN),
+                _not_computable(rows.loc[no_members, "case_id"], codes.NO_MEMBERS_IN_FORCE)]
+    ok = ~no_members & rent.notna() & rows["rent_monthly_ore"].notna()
+    rows, rent = rows[ok].reset_index(drop=True), rent[ok].reset_index(drop=True)
+    return _calc_frame(rows, rent, first.year, first_computation), pd.concat(problems, ignore_index=True)
 
-    # § 9-10: the rent in force on the first day of the month
+
+def _not_computable(case_ids: pd.Series, code: str) -> pd.DataFrame:
+    return pd.DataFrame({"case_id": case_ids, "reason_code": code, "detail": codes.DESCRIPTIONS[code][0]})
+
+
+def _rent_in_force(rows: pd.DataFrame, previous: pd.DataFrame, first: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """§ 9-10: the rent in force on the first day of the month: the snapshot's when it applies from
+    that day or before, else the previous snapshot's; and where neither is known."""
     rent = rows["rent_monthly_ore"].astype("Int64")
     future = rows["rent_effective_from"] > first
-    if future.any():
-        prev = previous_register.drop_duplicates("lease_id").set_index("lease_id")
-        prev_rent = rows["lease_id"].map(prev["rent_monthly_ore"]).astype("Int64")
-        prev_from = rows["lease_id"].map(prev["rent_effective_from"])
-        usable = future & prev_rent.notna() & (prev_from <= first)
-        rent = rent.where(~future, prev_rent.where(usable))
-        unknown = rows.loc[future & ~usable, "case_id"]
-        problems.append(pd.DataFrame({"case_id": unknown, "reason_code": codes.RENT_NOT_KNOWN,
-                                      "detail": codes.DESCRIPTIONS[codes.RENT_NOT_KNOWN][0]}))
+    if not future.any():
+        return rent, future
+    prev = previous.drop_duplicates("lease_id").set_index("lease_id")
+    prev_rent = rows["lease_id"].map(prev["rent_monthly_ore"]).astype("Int64")
+    prev_from = rows["lease_id"].map(prev["rent_effective_from"])
+    usable = future & prev_rent.notna() & (prev_from <= first)
+    return rent.where(~future, prev_rent.where(usable)), future & ~usable
 
-    people = members_in_force(members[members["case_id"].isin(rows["case_id"])], month)
+
+def _households(members: pd.DataFrame, month: str, eindkomst: pd.DataFrame, tax: pd.DataFrame) -> pd.DataFrame:
+    """Per case: persons, children, the benefit-deciding flags, the young couple test, and the
+    adults' provisional income and wealth (øre)."""
+    people = members_in_force(members, month)
     people["child"] = people["age"] < 18  # calc.md: children are the members under 18 that day
     adults = people[~people["child"]]
     people["boligydelse"] = people["pension"].isin(PENSIONER_PENSIONS)
@@ -99,35 +115,35 @@ def calc_rows(
     )
     young = adults.assign(young=adults["age"] < 30).groupby("case_id").agg(n=("young", "size"), young=("young", "all"))
     regular = provisional_annual_income(eindkomst, adults["cpr"])
-    assessed = _assessment(tax_assessments, year)
+    assessed = _assessment(tax, first_timestamp(month).year)
     adults = adults.assign(
         income=adults["cpr"].map(regular).fillna(0).astype("int64")
         + adults["cpr"].map(assessed["other_income_ore"]).fillna(0).astype("int64"),
         wealth=adults["cpr"].map(assessed["wealth_ore"]).fillna(0).astype("int64"),
     )
     money = adults.groupby("case_id")[["income", "wealth"]].sum()
+    return per_case.join(young).join(money)
 
-    rows = rows.join(per_case, on="case_id").join(young, on="case_id").join(money, on="case_id")
-    no_members = rows["persons"].isna()
-    problems.append(pd.DataFrame({"case_id": rows.loc[no_members, "case_id"],
-                                  "reason_code": codes.NO_MEMBERS_IN_FORCE,
-                                  "detail": codes.DESCRIPTIONS[codes.NO_MEMBERS_IN_FORCE][0]}))
-    ok = ~no_members & rent.notna() & rows["rent_monthly_ore"].notna()
-    rows, rent = rows[ok].reset_index(drop=True), rent[ok].reset_index(drop=True)
 
+def _kroner(ore: pd.Series) -> pd.Series:
+    return money_strings(ore.to_numpy(dtype=np.int64)).to_pandas()
+
+
+def _calc_frame(rows: pd.DataFrame, rent: pd.Series, year: int, first_computation: pd.Series) -> pd.DataFrame:
+    """The calc.md columns, as text."""
     heating = rows["heating_payment"]
     out = pd.DataFrame({
         "case_id": rows["case_id"].astype(str),
         "year": str(year),
         "benefit": np.where(rows["boligydelse"].astype(bool), "boligydelse", "boligsikring"),
-        "rent_monthly": money_strings(rent.to_numpy(dtype=np.int64)).to_pandas(),
+        "rent_monthly": _kroner(rent),
         # areas are read from at most 2 decimals: rounding to hundredths gives the delivered value back
         "area_m2": money_strings(np.round(rows["area_m2"].to_numpy() * 100).astype(np.int64)).to_pandas(),
         "persons": rows["persons"].astype(int).astype(str),
         "children": rows["children"].astype(int).astype(str),
         "young_couple": _flag((rows["n"] == 2) & rows["young"].astype(bool)),
-        "household_income": money_strings(rows["income"].fillna(0).to_numpy(dtype=np.int64)).to_pandas(),
-        "wealth": money_strings(rows["wealth"].fillna(0).to_numpy(dtype=np.int64)).to_pandas(),
+        "household_income": _kroner(rows["income"].fillna(0)),
+        "wealth": _kroner(rows["wealth"].fillna(0)),
         "heating_in_rent": _flag(heating == "i_husleje"),
         "hot_water_in_rent": _flag(heating == "i_husleje"),
         "electricity_in_rent": _flag(rows["electricity_payment"] == "i_husleje"),
@@ -141,4 +157,4 @@ def calc_rows(
         "no_maximum_dwelling": "false",
         "first_computation": _flag(rows["case_id"].map(first_computation).fillna(True).astype(bool)),
     })
-    return out.reset_index(drop=True), pd.concat(problems, ignore_index=True)
+    return out.reset_index(drop=True)

@@ -464,28 +464,38 @@ def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None)
     Raises RuntimeError if any written file contains CPR-shaped text (a defence in depth: the
     sanitised results cannot carry one).
     """
-    import copy
-
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
     site_dir = Path(site_dir).resolve()
     site_dir.mkdir(parents=True, exist_ok=True)
+    context = _data_docs_context(site_dir)
+    _store_results(context, _sanitised_results(outcomes), run_name)
+    context.build_data_docs(site_names=[_DOCS_SITE])
+    index = site_dir / "index.html"
+    if not index.is_file():
+        raise RuntimeError(f"Great Expectations did not write {index}")
+    _add_static_page_list(index, site_dir)
+    _refuse_cpr(site_dir)
+    return index
+
+
+def _sanitised_results(outcomes) -> list:
+    import copy
+
     if isinstance(outcomes, dict):
         outcomes = list(outcomes.values())
     results = []
     for item in outcomes:
         result = item.validation_result if isinstance(item, SuiteOutcome) else item
-        if result is None:
-            continue
-        result = copy.deepcopy(result)
-        _sanitise_result(result, [])
-        results.append(result)
+        if result is not None:
+            result = copy.deepcopy(result)
+            _sanitise_result(result, [])
+            results.append(result)
+    return results
+
+
+def _data_docs_context(site_dir: Path):
+    """A fresh ephemeral GX context whose one Data Docs site is `site_dir`."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -497,6 +507,17 @@ def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None)
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         },
     )
+    return context
+
+
+def _store_results(context, results: list, run_name: str | None) -> None:
+    """Each result under one run id, with its suite (when the suite is kept under version control)."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
     run_time = datetime.now(UTC)
     run_id = RunIdentifier(run_name=run_name or run_time.strftime("%Y%m%dT%H%M%SZ"), run_time=run_time)
     added = set()
@@ -514,17 +535,15 @@ def build_data_docs(outcomes, site_dir: str | Path, run_name: str | None = None)
         )
         result.meta = {**(result.meta or {}), "run_id": run_id, "validation_time": run_time}
         context.validation_results_store.set(key, result)
-    context.build_data_docs(site_names=[_DOCS_SITE])
-    index = site_dir / "index.html"
-    if not index.is_file():
-        raise RuntimeError(f"Great Expectations did not write {index}")
-    _add_static_page_list(index, site_dir)
-    # a CPR standing alone (boligstoette.privacy); GX's page ids are UUIDs, whose digit runs are not one
+
+
+def _refuse_cpr(site_dir: Path) -> None:
+    """A CPR standing alone (boligstoette.privacy) in any page fails the build; GX's page ids are
+    UUIDs, whose digit runs are not one."""
     leaked = [p for p in site_dir.rglob("*") if p.suffix in (".html", ".json", ".js") and _CPR_STANDING_ALONE.search(
         p.read_text(encoding="utf-8", errors="replace"))]
     if leaked:
         raise RuntimeError(f"Data Docs site contains CPR-shaped text in {len(leaked)} file(s), e.g. {leaked[0].name}")
-    return index
 
 
 def _add_static_page_list(index: Path, site_dir: Path) -> None:
