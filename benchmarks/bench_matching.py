@@ -36,11 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from boligstoette import contracts
+from boligstoette.landing import Landing
 
-from boligstoette import contracts  # noqa: E402
-from boligstoette.landing import Landing  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 MONTH = "2026-12"
 TARGET_SECONDS = 60.0

@@ -1,5 +1,5 @@
-"""Payouts end to end: a hand-made landing folder of worked examples (../shared/domain/examples.csv)
-through every asset to the payout files, to the krone; reruns; blocking; recovery."""
+"""Payouts end to end: a hand-made landing folder of worked examples (tests/data/examples.csv, the shipped copy
+of ../shared/domain/examples.csv) through every asset to the payout files, to the krone; reruns; blocking; recovery."""
 
 import csv
 import hashlib
@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.warehouse import Warehouse
 from tests.conftest import materialize_month
+from tests.rules.rules_helpers import domain_file
 
 MONTH = "2025-06"  # examples C01, C02, C14 use the 2025 rates
 REGISTER_HEADER = ["snapshot_date", "org_id", "afdeling_id", "unit_id", "bbr_unit_id", "address", "postal_code",
@@ -44,8 +45,7 @@ def _write(path: Path, header: list[str], rows: list[dict]) -> None:
 
 
 def _expected() -> pd.DataFrame:
-    examples = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples.csv"
-    return pd.read_csv(examples, sep=";", dtype=str).set_index("case_id")
+    return pd.read_csv(domain_file("examples.csv"), sep=";", dtype=str).set_index("case_id")
 
 
 def _landing(root: Path, lease_end: dict | None = None) -> Path:
@@ -73,7 +73,7 @@ def _landing(root: Path, lease_end: dict | None = None) -> Path:
                                 member_to=""))
         adults = [p for p in people if p[3] != "barn"]
         for (a_cpr, *_), amounts in zip(adults, monthly, strict=True):
-            for m, amount in zip(("2025-02", "2025-03", "2025-04"), amounts):
+            for m, amount in zip(("2025-02", "2025-03", "2025-04"), amounts, strict=True):
                 income.append(dict(cpr=a_cpr, month=m, income_type="pension" if adults[0][4] != "ingen" else "loen",
                                    amount=amount, reported_at=f"{m}-28T10:00:00+01:00"))
             forskud.append(dict(cpr=a_cpr, year="2025", other_income="0.00", wealth="0.00",
@@ -105,8 +105,8 @@ def month_run(tmp_path):
     def run(landing: Path, month: str = MONTH):
         from orchestration.resources import AgencyDatabase, OutputFolder
 
-        return materialize_month(landing, url, month=month,
-                                 extra_resources={"database": AgencyDatabase(url=url), "output": OutputFolder(root=str(out))})
+        resources = {"database": AgencyDatabase(url=url), "output": OutputFolder(root=str(out))}
+        return materialize_month(landing, url, month=month, extra_resources=resources)
 
     return run, out, url
 
@@ -156,7 +156,8 @@ def test_changed_input_books_only_the_difference(tmp_path, month_run):
     april = (landing / "income" / "eindkomst_202504.csv").read_text()
     corrected = april.replace("010170-1111;2025-04;loen;15000.00", "010170-1111;2025-04;loen;70000.00")
     assert corrected != april
-    (landing / "income" / "eindkomst_202504_r2.csv").write_text(corrected.replace("2025-04-28T10:00", "2025-05-10T10:00"))
+    late = corrected.replace("2025-04-28T10:00", "2025-05-10T10:00")
+    (landing / "income" / "eindkomst_202504_r2.csv").write_text(late)
     assert run(landing).success
     ledger = Warehouse(url).read_table("payment_ledger")
     assert len(ledger) == 4

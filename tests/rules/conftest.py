@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from rules_helpers import domain_file  # noqa: E402
+from tests.rules.rules_helpers import domain_file
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[2]
+# The project's copies of the shared specification's test data (byte-for-byte; tests/test_shipped_data.py
+# checks them against the shared folder whenever it is beside the clone), so a clone alone runs every test.
+DATA = REPO / "tests" / "data"
+SHIPPED = ("examples.csv", "rates.csv")  # copies of <shared>/domain/<name>
 SHARED = Path(os.environ.get("BOLIGSTOETTE_SHARED_DIR", REPO.parent / "shared"))
-DOMAIN = SHARED / "domain"
 
 # Explicit per-test settings (no global profile: other test folders keep their own).
 RULES_SETTINGS = settings(max_examples=int(os.environ.get("RULES_MAX_EXAMPLES", "100")), deadline=None,
@@ -24,11 +27,12 @@ BASE = {
 
 
 def domain_file(name: str) -> Path:
-    path = DOMAIN / name
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing (shared/ must be beside the repo)")
-        pytest.skip(f"{path} not available")
+    """The shipped copy tests/data/<name> of <shared>/domain/<name>: the one place tests read it from."""
+    if name not in SHIPPED:
+        raise ValueError(f"{name} is not shipped in tests/data (shipped: {', '.join(SHIPPED)})")
+    path = DATA / name
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: it ships with the repository (copy it from <shared>/domain/{name})")
     return path
 
 

@@ -1,4 +1,5 @@
-"""Every worked example of shared/domain/examples.csv, to the krone and on every intermediate value."""
+"""Every worked example of tests/data/examples.csv (the shipped copy of shared/domain/examples.csv), to the
+krone and on every intermediate value."""
 
 from __future__ import annotations
 

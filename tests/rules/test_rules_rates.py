@@ -141,7 +141,8 @@ def test_float_value_is_refused(rate_dir):
     text = f.read_text(encoding="utf-8")
     text = text.replace("value: '0.225'", "value: 0.225", 1)
     f.write_text(text, encoding="utf-8")
-    with pytest.raises(RatesError, match=r"boligstoette_2026\.yaml: boligydelse\.income_share: value must be an exact decimal string, got float"):
+    with pytest.raises(RatesError, match=r"boligstoette_2026\.yaml: boligydelse\.income_share: "
+                                         r"value must be an exact decimal string, got float"):
         load_rate_book(rate_dir)
 
 
@@ -156,7 +157,8 @@ def test_float_value_is_refused(rate_dir):
 def test_mistyped_entry(rate_dir, field, value, message):
     f = rate_dir / "boligstoette_2025.yaml"
     _edit(f, lambda d: d["benefits"]["boligsikring"]["min_own_payment"].__setitem__(field, value))
-    with pytest.raises(RatesError, match=r"boligstoette_2025\.yaml: boligsikring\.min_own_payment: .*" + re.escape(message)):
+    where = r"boligstoette_2025\.yaml: boligsikring\.min_own_payment: .*"
+    with pytest.raises(RatesError, match=where + re.escape(message)):
         load_rate_book(rate_dir)
 
 
