@@ -11,18 +11,19 @@ import pandas as pd
 
 from assets.partitions import benefit_month
 from boligstoette import codes
-from boligstoette.allowance import calc_rows
-from boligstoette.months import first_days
+from boligstoette.allowance import calc_rows, calculate_or_hold
+from boligstoette.outputs import publishing, remove_leftovers
 from boligstoette.payouts import (
     book,
-    holds_file,
-    individuals_file,
-    organisation_files,
+    hold_duplicate_cases,
+    missed_months,
+    month_files,
     payout_date,
-    replace_file,
-    replace_folder,
+    publish,
+    recoveries,
+    unpublished_months,
 )
-from boligstoette.rules import calculate
+from orchestration.faults import pause_at
 from orchestration.resources import AgencyDatabase, OutputFolder
 
 RESULT_COLUMNS = ("benefit", "annual_benefit", "monthly_benefit", "binding_limit", "housing_expense_ore",
@@ -59,14 +60,16 @@ def provisional_allowances(
     first_computation = pd.Series(~eligible["case_id"].isin(seen).to_numpy(), index=eligible["case_id"].to_numpy())
     rows, problems = calc_rows(month, eligible[["case_id", "lease_id"]], register_snapshot, previous_register_snapshot,
                                household_members, eindkomst, tax_assessments, first_computation)
-    computed = rows.drop(columns=["benefit"]).join(calculate(rows)[list(RESULT_COLUMNS)])
+    result, rejected = calculate_or_hold(rows)
+    computed = rows.loc[result.index].drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)])
     computed = computed.assign(status="computed", reason_code="", detail="")
-    frame = pd.concat([computed, _not_computed(cases, problems)], ignore_index=True)
+    frame = pd.concat([computed, _not_computed(cases, pd.concat([problems, rejected]))], ignore_index=True)
     frame = frame.merge(cases[["case_id", "lease_id", "org_id", "unit_id", "payee"]], on="case_id", how="left")
     detail = tenant_review_queue.drop_duplicates("case_id").set_index("case_id")["detail"]
     matching = frame["reason_code"].isin(codes.MATCH_HOLD_CODES)
     frame.loc[matching, "detail"] = frame.loc[matching, "case_id"].map(detail)
-    frame = _typed(_hold_on_register_errors(frame, register_quality))
+    frame = hold_duplicate_cases(_hold_on_register_errors(frame, register_quality), earlier)
+    frame = _typed(frame)
     context.add_output_metadata(_allowance_metadata(frame))
     return frame
 
@@ -125,31 +128,6 @@ def _hold_on_register_errors(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.
     return frame
 
 
-def _recoveries(month: str, ledger: pd.DataFrame, register: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
-    """Months paid to an organisation for which the register now shows the tenant was not liable
-    at all (lease ended before the month began): due 0, so the ledger books a recovery. A tenant
-    liable for part of a month keeps the whole month (RULES.md § 12.7)."""
-    paid = ledger[ledger["kind"].isin(["payment", "recovery"]) & (ledger["payee"] == "organisation")]
-    paid = paid.groupby(["case_id", "period", "lease_id", "org_id", "unit_id"], as_index=False)["amount_ore"].sum()
-    paid = paid[(paid["amount_ore"] > 0) & (paid["period"] <= month)]
-    lease_end = paid["lease_id"].map(register.drop_duplicates("lease_id").set_index("lease_id")["lease_end"])
-    period_start = first_days(paid["period"])
-    gone = paid[(lease_end < period_start).to_numpy()]
-    gone = gone.merge(decided[["case_id", "period"]], how="left", indicator=True)
-    return gone[gone["_merge"] == "left_only"].drop(columns="_merge").assign(amount_ore=0, payee="organisation")
-
-
-def _missed_months(month: str, ledger: pd.DataFrame, due_now: pd.DataFrame) -> pd.DataFrame:
-    """Months a case was held and never paid, now that it is paid again on the same lease: paid at
-    this month's amount (the monthly lookback corrects each against its final income)."""
-    held = ledger[(ledger["kind"] == "hold") & (ledger["period"] < month)][["case_id", "period", "lease_id"]]
-    money = ledger[ledger["kind"].isin(["payment", "recovery"])][["case_id", "period"]].drop_duplicates()
-    held = held.drop_duplicates(["case_id", "period"]).merge(money, how="left", indicator=True)
-    held = held[held["_merge"] == "left_only"].drop(columns="_merge")
-    now = due_now.drop(columns="period")
-    return held.merge(now, on=["case_id", "lease_id"], how="inner")
-
-
 @dg.asset(partitions_def=benefit_month, group_name="payouts")
 def payouts(
     context: dg.AssetExecutionContext,
@@ -160,53 +138,80 @@ def payouts(
     register_snapshot: pd.DataFrame,
     register_quality: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Books the month in the ledger (only what differs from what it already holds) and writes
-    out/payouts/YYYY-MM/ (a file per organisation, individuals.csv) and out/holds/YYYY-MM.csv.
-    The value is every ledger entry booked by this month's runs."""
+    """Books the month in the ledger (only what differs from what it already holds), then writes
+    out/payouts/YYYY-MM/ (a file per organisation, individuals.csv) and out/holds/YYYY-MM.csv, and
+    the files of any earlier month that was booked but never published. The value is every ledger
+    entry booked by this month's runs."""
     month = context.partition_key
     stopping = register_quality[register_quality["holds"] == "month"]
     if len(stopping):  # the blocking check stops this in the same run; this guards a run of payouts alone
         raise dg.Failure(f"no payout for {month}: the register delivery has month-level errors "
                          f"({', '.join(sorted(stopping['code'].unique()))})")
-    alloc = provisional_allowances
-    computed = alloc[alloc["status"] == "computed"]
+    due_now, holds_now = _month_decisions(month, provisional_allowances)
+
+    def decide(ledger: pd.DataFrame) -> pd.DataFrame:  # runs under the ledger lock, on the ledger as it is
+        due = pd.concat([due_now, missed_months(month, ledger, due_now)], ignore_index=True)
+        due = pd.concat([due, recoveries(month, ledger, register_snapshot, due)], ignore_index=True)
+        entries = book(month, due, holds_now, ledger)
+        pause_at("booking")
+        return entries
+
+    before, entries = database.book(decide)
+    pause_at("booked")
+    booked = pd.concat([before, entries], ignore_index=True)
+    root = Path(output.root)
+    with publishing(root):
+        completed = _complete_unpublished(context, database, root, booked, besides=month)
+        for target in (root / "payouts" / month, root / "holds" / f"{month}.csv"):
+            for leftover in remove_leftovers(target):
+                context.log.warning(f"removed {leftover.name}, left by a writer that stopped")
+        files = month_files(month, booked, provisional_allowances, household_members)
+        publish(root, month, files)
+    held = int((provisional_allowances["status"] == "held").sum())
+    context.add_output_metadata(_payout_metadata(month, entries, files, completed, root, held))
+    return files.entries
+
+
+def _month_decisions(month: str, allowances: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the month owes each computed case, and the cases it holds."""
+    computed = allowances[allowances["status"] == "computed"]
     due_now = computed[["case_id", "lease_id", "org_id", "unit_id", "payee"]].assign(
         period=month, amount_ore=computed["monthly_benefit"].to_numpy(np.int64) * 100)
-    held = alloc[alloc["status"] == "held"]
+    held = allowances[allowances["status"] == "held"]
     holds_now = held[["case_id", "lease_id", "org_id", "unit_id", "payee", "reason_code"]]
-    holds_now = holds_now.assign(period=month, amount_ore=0)
+    return due_now, holds_now.assign(period=month, amount_ore=0)
 
-    before = database.ledger()
-    due = pd.concat([due_now, _missed_months(month, before, due_now)], ignore_index=True)
-    due = pd.concat([due, _recoveries(month, before, register_snapshot, due)], ignore_index=True)
-    entries = book(month, due, holds_now, before)
-    database.append_to_ledger(entries)
 
-    booked = pd.concat([before, entries], ignore_index=True)
-    this_month = booked[booked["run_month"] == month].sort_values("entry_id").reset_index(drop=True)
-    since = booked[booked["kind"] == "hold"].groupby(["case_id", "reason_code"])["period"].min()
-    held = held.assign(held_since=pd.MultiIndex.from_frame(held[["case_id", "reason_code"]]).map(since.to_dict()))
+def _complete_unpublished(context, database: AgencyDatabase, root: Path, booked: pd.DataFrame,
+                          besides: str) -> list[str]:
+    """Earlier months booked without their files (a run stopped between the ledger commit and the
+    files): written now from the ledger and that month's stored allowances and members, with a
+    warning, since an organisation may be waiting for them."""
+    completed = []
+    for month in unpublished_months(root, booked):
+        if month == besides:
+            continue
+        allowances = database.partition("provisional_allowances", month)
+        members = database.partition("household_members", month)
+        if allowances is None or members is None:
+            context.log.error(f"month {month} is booked without its files and its inputs are not stored: "
+                              f"materialise {month} again")
+            continue
+        publish(root, month, month_files(month, booked, allowances, members))
+        context.log.warning(f"month {month} was booked but its files were never written; written now")
+        completed.append(month)
+    return completed
 
-    organisations = _write_month_files(Path(output.root), month, this_month, held, household_members)
-    paid = this_month[this_month["kind"] != "hold"]
-    context.add_output_metadata({
+
+def _payout_metadata(month: str, entries: pd.DataFrame, files, completed: list[str], root: Path, held: int) -> dict:
+    paid = files.entries[files.entries["kind"] != "hold"]
+    return {
         "payout_date": payout_date(month).isoformat(),
         "entries_booked_now": len(entries),
-        "organisation_files": organisations,
+        "organisation_files": len(files.payouts) - 1,
         "paid_kr": int(paid.loc[paid["amount_ore"] > 0, "amount_ore"].sum() // 100),
         "recovered_kr": int(-paid.loc[paid["amount_ore"] < 0, "amount_ore"].sum() // 100),
-        "held_cases": len(held),
-        "payout_folder": dg.MetadataValue.path(str(Path(output.root) / "payouts" / month)),
-    })
-    return this_month
-
-
-def _write_month_files(root: Path, month: str, entries: pd.DataFrame, held: pd.DataFrame,
-                       members: pd.DataFrame) -> int:
-    """payouts/YYYY-MM/ (a file per organisation, individuals.csv) and holds/YYYY-MM.csv, each
-    replaced whole; the number of organisation files."""
-    files = organisation_files(month, entries, members)
-    files["individuals.csv"] = individuals_file(month, entries, members)
-    replace_folder(root / "payouts" / month, files)
-    replace_file(root / "holds" / f"{month}.csv", holds_file(month, held))
-    return len(files) - 1
+        "held_cases": held,
+        "earlier_months_completed": dg.MetadataValue.json(completed),
+        "payout_folder": dg.MetadataValue.path(str(root / "payouts" / month)),
+    }

@@ -9,7 +9,7 @@ import pandas as pd
 
 from assets.partitions import benefit_month
 from boligstoette.months import add_months
-from boligstoette.payouts import replace_folder, staging_folder, swap_in
+from boligstoette.outputs import replace_folder, staging_folder, swap_in
 from boligstoette.quality import SCOPES, QualityThresholds, assess_register, organisation_error_list
 from expectations.gx_checks import build_data_docs, to_asset_check_result, validate_register_findings
 from orchestration.resources import AgencyDatabase, OutputFolder

@@ -21,7 +21,10 @@ import pandas as pd
 from boligstoette import codes
 from boligstoette.eligibility import PENSIONER_PENSIONS, members_in_force
 from boligstoette.months import first_timestamp
+from boligstoette.privacy import mask_text
+from boligstoette.rules import calculate
 from boligstoette.rules.csvio import money_strings
+from boligstoette.rules.parse import InputError
 
 PROVISIONAL_INCOME_MONTHS = 3
 ONE_OFF_INCOME_TYPES = ("ferietillaeg",)
@@ -158,3 +161,26 @@ def _calc_frame(rows: pd.DataFrame, rent: pd.Series, year: int, first_computatio
         "first_computation": _flag(rows["case_id"].map(first_computation).fillna(True).astype(bool)),
     })
     return out.reset_index(drop=True)
+
+
+def calculate_or_hold(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The calculation of every row it can take, and the cases it cannot (CALC_INPUT_REJECTED with
+    the calculation's own message): one case's value holds that case, never the month."""
+    rejected = []
+    while True:
+        try:
+            return calculate(rows).set_index(rows.index), pd.concat(rejected or [_no_cases()], ignore_index=True)
+        except InputError as error:
+            if not error.problems:  # a missing column is the program's fault, not a case's
+                raise
+            bad = rows.index[sorted({p.row for p in error.problems})]
+            messages = {rows.index[p.row]: f"{p.column}: {p.message}" for p in reversed(error.problems)}
+            rejected.append(pd.DataFrame({"case_id": rows.loc[bad, "case_id"].to_numpy(),
+                                          "reason_code": codes.CALC_INPUT_REJECTED,
+                                          "detail": [mask_text(messages[i]) for i in bad]}))
+            rows = rows.drop(index=bad)
+
+
+def _no_cases() -> pd.DataFrame:
+    return pd.DataFrame({"case_id": pd.Series(dtype="str"), "reason_code": pd.Series(dtype="str"),
+                         "detail": pd.Series(dtype="str")})

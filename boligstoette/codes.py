@@ -50,6 +50,11 @@ APPLICANT_NOT_IN_HOUSEHOLD = "APPLICANT_NOT_IN_HOUSEHOLD"
 # --- computation: the month cannot be computed from what the register and the case say ----------
 RENT_NOT_KNOWN = "RENT_NOT_KNOWN"
 NO_MEMBERS_IN_FORCE = "NO_MEMBERS_IN_FORCE"
+CALC_INPUT_REJECTED = "CALC_INPUT_REJECTED"
+COMPUTATION_CODES = (RENT_NOT_KNOWN, NO_MEMBERS_IN_FORCE, CALC_INPUT_REJECTED)
+
+# --- payment: a second case for what is already paid ----------------------------------------------
+DUPLICATE_CASE_ON_LEASE = "DUPLICATE_CASE_ON_LEASE"
 
 # the order reason codes appear in `reason_codes` (';'-joined)
 ELIGIBILITY_ORDER = (
@@ -147,27 +152,37 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "computed.",
         "Correct the household member list.",
     ),
+    CALC_INPUT_REJECTED: (
+        "The case's values passed the delivery contracts, but the benefit calculation cannot take them "
+        "(the detail names the value); only this case waits, the rest of the month is paid.",
+        "Check the register and case data named in the detail with the housing organisation.",
+    ),
+    DUPLICATE_CASE_ON_LEASE: (
+        "Another case is paid for the same lease and month (a second application, or a case id changed "
+        "between deliveries); a lease has one benefit a month, so this case is not paid as well.",
+        "Merge the two cases or close the one that should not exist.",
+    ),
 }
 
 # Eligibility failures a case worker can clear (the case waits); the other eligibility codes are no
 # benefit at all.
 _HELD_CASE_CODES = (*MATCH_HOLD_CODES, INCOME_CONSENT_MISSING, JOINT_LIABILITY_MISSING, APPLICANT_NOT_IN_HOUSEHOLD,
-                    RENT_NOT_KNOWN, NO_MEMBERS_IN_FORCE)
+                    *COMPUTATION_CODES, DUPLICATE_CASE_ON_LEASE)
 _SCOPE_CONSEQUENCE = {"month": MONTH_STOPPED, "organisation": HELD, "lease": HELD, "none": REPORTED}
 
 
 @dataclass(frozen=True)
 class Reason:
     code: str
-    source: str  # matching, eligibility, computation, register
+    source: str  # matching, eligibility, computation, payment, register
     consequence: str  # HELD, NO_PAYOUT, MONTH_STOPPED or REPORTED
     meaning: str
     action: str
 
 
 def _case_reason(code: str) -> Reason:
-    source = ("matching" if code in MATCH_HOLD_CODES else
-              "computation" if code in (RENT_NOT_KNOWN, NO_MEMBERS_IN_FORCE) else "eligibility")
+    source = ("matching" if code in MATCH_HOLD_CODES else "computation" if code in COMPUTATION_CODES
+              else "payment" if code == DUPLICATE_CASE_ON_LEASE else "eligibility")
     meaning, action = DESCRIPTIONS[code]
     return Reason(code, source, HELD if code in _HELD_CASE_CODES else NO_PAYOUT, meaning, action)
 

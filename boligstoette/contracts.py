@@ -7,6 +7,10 @@ name suffixed `_ore`): no binary float ever holds an amount.
 
 Error messages quote the offending value only when it cannot be personal data: a CPR column's
 value is never quoted, and anything shaped like a CPR number is masked wherever it appears.
+
+Identifiers (the columns named in IDENTIFIERS, in whatever contract) and money ranges are checked
+like every other format rule: an id that would later become a file name or a join key, or an amount
+far outside anything payable, stops at the door with its line and column.
 """
 
 import io
@@ -24,6 +28,13 @@ from boligstoette.rules.parse import parse_decimal_strings
 PAYMENT = ("i_husleje", "aconto_forsyning", "aconto_boligorganisation", "egen_afregning")
 HEATING_TYPES = ("fjernvarme", "naturgas", "olie", "el", "varmepumpe", "fast_braendsel", "andet")
 CHANGE_KINDS = ("rent_changed", "utilities_changed", "lease_ended", "lease_reopened")
+# contracts/README.md names the identifier columns; the rule follows the name in every contract.
+IDENTIFIERS = frozenset({"org_id", "afdeling_id", "unit_id", "bbr_unit_id", "lease_id", "case_id", "event_id"})
+
+# contracts/README.md, money ranges, in øre (both ends included).
+RENT_RANGE = (0, 10_000_000_00)  # a monthly rent or supplement
+INCOME_RANGE = (-10_000_000_00, 100_000_000_00)  # a monthly income; annual incomes too (docs/decisions.md)
+WEALTH_RANGE = (0, 1_000_000_000_00)
 
 _PATTERNS = {
     "text": None,
@@ -35,6 +46,7 @@ _PATTERNS = {
     "integer": r"-?\d{1,12}",
     "boolean": r"true|false",
     "cpr": CPR_FORMAT,
+    "id": r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,39}",
 }
 _EXPECTED = {
     "date": "a date YYYY-MM-DD",
@@ -45,6 +57,7 @@ _EXPECTED = {
     "integer": "a whole number",
     "boolean": "true or false",
     "cpr": "a CPR number DDMMYY-SSSS",
+    "id": "an identifier: 1 to 40 characters of A-Z a-z 0-9 _ - (and '.' after the first)",
 }
 
 
@@ -66,9 +79,16 @@ def _shown(value: object) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "text"  # one of _PATTERNS, or "enum"
+    kind: str = "text"  # one of _PATTERNS, or "enum"; a text column named in IDENTIFIERS becomes "id"
     required: bool = True  # the value may not be empty
     values: tuple[str, ...] = ()  # allowed values of an enum
+    limits: tuple[int, int] | None = None  # a money column's allowed range in øre, both ends included
+
+    def __post_init__(self):
+        if self.kind == "text" and self.name in IDENTIFIERS:
+            object.__setattr__(self, "kind", "id")
+        if self.kind == "money" and self.limits is None:
+            raise ValueError(f"money column {self.name!r} needs its range (contracts/README.md, money ranges)")
 
     @property
     def stored_name(self) -> str:
@@ -87,6 +107,10 @@ class Contract:
 
 def _enum(name: str, values: tuple[str, ...], required: bool = True) -> Column:
     return Column(name, "enum", required, values)
+
+
+def _money(name: str, limits: tuple[int, int], required: bool = True) -> Column:
+    return Column(name, "money", required, limits=limits)
 
 
 REGISTER = Contract(
@@ -110,8 +134,8 @@ REGISTER = Contract(
         Column("area_m2", "decimal"),
         Column("rooms", "integer"),
         _enum("heating_type", HEATING_TYPES),
-        Column("rent_monthly", "money"),
-        Column("supplements_monthly", "money"),
+        _money("rent_monthly", RENT_RANGE),
+        _money("supplements_monthly", RENT_RANGE),
         Column("rent_effective_from", "date"),
         _enum("maintenance_duty", ("ingen", "delvis", "fuld")),
         _enum("heating_payment", PAYMENT),
@@ -185,7 +209,7 @@ EINDKOMST = Contract(
         Column("cpr", "cpr"),
         Column("month", "month"),
         _enum("income_type", ("loen", "dagpenge", "kontanthjaelp", "pension", "su", "ferietillaeg", "andet")),
-        Column("amount", "money"),
+        _money("amount", INCOME_RANGE),
         Column("reported_at", "timestamp"),
     ),
 )
@@ -193,16 +217,16 @@ EINDKOMST = Contract(
 _ASSESSMENT_COLUMNS = (
     Column("cpr", "cpr"),
     Column("year", "integer"),
-    Column("other_income", "money"),
-    Column("wealth", "money"),
+    _money("other_income", INCOME_RANGE),
+    _money("wealth", WEALTH_RANGE),
     Column("assessed_at", "timestamp"),
 )
 FORSKUD = Contract(
     "forskudsopgoerelse",
-    (*_ASSESSMENT_COLUMNS, Column("personal_income", "money", required=False)),
+    (*_ASSESSMENT_COLUMNS, _money("personal_income", INCOME_RANGE, required=False)),
     accepts_absent=frozenset({"personal_income"}),
 )
-AARSOPGOERELSE = Contract("aarsopgoerelse", (*_ASSESSMENT_COLUMNS, Column("personal_income", "money")))
+AARSOPGOERELSE = Contract("aarsopgoerelse", (*_ASSESSMENT_COLUMNS, _money("personal_income", INCOME_RANGE)))
 
 CHANGE_NOTIFICATION = Contract(
     "change notification (aendringsbesked)",
@@ -291,7 +315,8 @@ def _parse_money(raw: pd.Series) -> np.ndarray:
     return ore
 
 
-def _convert(path: Path, column: Column, raw: pd.Series) -> pd.Series:
+def _check_format(path: Path, column: Column, raw: pd.Series) -> np.ndarray:
+    """Required, enum and pattern rules; returns which values are filled."""
     empty = (raw == "").to_numpy()
     if column.required and empty.any():
         _first_bad(path, column, empty, raw, None)
@@ -302,25 +327,45 @@ def _convert(path: Path, column: Column, raw: pd.Series) -> pd.Series:
     elif column.kind != "text":
         bad = filled & ~raw.str.fullmatch(_PATTERNS[column.kind]).to_numpy(dtype=bool, na_value=False)
         _first_bad(path, column, bad, raw, _EXPECTED[column.kind])
+    return filled
 
-    if column.kind in ("text", "enum", "cpr", "month"):
+
+def _kroner(ore: int) -> str:
+    return f"{ore // 100:,}.{ore % 100:02d}" if ore >= 0 else f"-{_kroner(-ore)}"
+
+
+def _money_ore(path: Path, column: Column, raw: pd.Series, filled: np.ndarray) -> pd.Series:
+    """Integer øre within the column's range; an optional column's empty values stay missing."""
+    ore = np.zeros(len(raw), dtype=np.int64)
+    ore[filled] = _parse_money(raw[filled])
+    low, high = column.limits
+    outside = filled & ((ore < low) | (ore > high))
+    _first_bad(path, column, outside, raw, f"an amount from {_kroner(low)} to {_kroner(high)} kr")
+    series = pd.Series(ore, index=raw.index)
+    return series if column.required else series.astype("Int64").where(filled, pd.NA)
+
+
+def _datetimes(path: Path, column: Column, raw: pd.Series, filled: np.ndarray) -> pd.Series:
+    parsed = pd.to_datetime(
+        raw.where(filled, None),
+        format="%Y-%m-%d" if column.kind == "date" else "ISO8601",
+        errors="coerce",
+        utc=column.kind == "timestamp",
+    )
+    _first_bad(path, column, filled & parsed.isna().to_numpy(), raw, f"{_EXPECTED[column.kind]} that exists")
+    return parsed.astype("datetime64[us, UTC]" if column.kind == "timestamp" else "datetime64[us]")
+
+
+def _convert(path: Path, column: Column, raw: pd.Series) -> pd.Series:
+    filled = _check_format(path, column, raw)
+    if column.kind in ("text", "id", "enum", "cpr", "month"):
         return raw.where(filled, None).astype("str")
     if column.kind in ("date", "timestamp"):
-        parsed = pd.to_datetime(
-            raw.where(filled, None),
-            format="%Y-%m-%d" if column.kind == "date" else "ISO8601",
-            errors="coerce",
-            utc=column.kind == "timestamp",
-        )
-        _first_bad(path, column, filled & parsed.isna().to_numpy(), raw, f"{_EXPECTED[column.kind]} that exists")
-        return parsed.astype("datetime64[us, UTC]" if column.kind == "timestamp" else "datetime64[us]")
+        return _datetimes(path, column, raw, filled)
     if column.kind == "boolean":
-        return pd.Series((raw == "true").to_numpy(), index=raw.index)  # required booleans only
+        return pd.Series((raw == "true").to_numpy(), index=raw.index)  # an empty optional boolean reads false
     if column.kind == "money":
-        ore = np.zeros(len(raw), dtype=np.int64)
-        ore[filled] = _parse_money(raw[filled])
-        series = pd.Series(ore, index=raw.index)
-        return series if column.required else series.astype("Int64").where(filled, pd.NA)
+        return _money_ore(path, column, raw, filled)
     if column.kind == "integer":
         return raw.where(filled, "0").astype("int64")
     if column.kind == "decimal":
@@ -406,3 +451,29 @@ def _typed_notifications(path: Path, raw: pd.DataFrame, lines: list[int]) -> pd.
 def empty_change_notifications() -> pd.DataFrame:
     names = [c.name for c in CHANGE_NOTIFICATION.columns] + ["old", "new"]
     return _typed_notifications(Path("(none)"), pd.DataFrame({n: pd.Series(dtype=str) for n in names}), [])
+
+
+def unique_events(events: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Each event_id once, as read from the files in `folder` (in file, then line order).
+
+    An event delivered twice with the same content is normal (events can arrive twice); the same
+    event_id with different content cannot be both true, so it is a contract error naming both places.
+    """
+    content = [c.name for c in CHANGE_NOTIFICATION.columns] + ["old", "new"]
+    repeated = events[events["event_id"].duplicated(keep=False).to_numpy()]  # few: compare only these
+    distinct = repeated.drop_duplicates(content)
+    clash = distinct["event_id"].duplicated(keep=False).to_numpy()
+    if clash.any():
+        first = distinct[clash].iloc[0]
+        _event_clash(folder, distinct[distinct["event_id"] == first["event_id"]].iloc[:2], content)
+    return events.drop_duplicates("event_id").reset_index(drop=True)
+
+
+def _event_clash(folder: Path, pair: pd.DataFrame, content: list[str]) -> None:
+    a, b = pair.iloc[0], pair.iloc[1]
+    column = next(c for c in content if a[c] != b[c])
+    raise ContractError(
+        folder / a["source_file"], int(a["source_line"]), column,
+        f"event_id {_shown(a['event_id'])} comes again in {b['source_file']}, line {int(b['source_line'])}, "
+        f"with a different {column}: one event_id is one event",
+    )

@@ -5,6 +5,12 @@ snapshot before it is its 'previous snapshot'. Every other kind follows the same
 rerun of a month reads what was delivered for it and nothing delivered later — except corrections
 that are themselves dated before the cut-off (eIndkomst re-deliveries, late change notifications),
 which a rerun is meant to pick up.
+
+File names (docs/decisions.md, Deliveries): `<kind>_<date>.csv` is a delivery and
+`<kind>_<date>_rN.csv` (N = 2, 3, ...) a re-delivery that replaces it whole, the highest N winning;
+it counts as arriving on its date. A file in a folder read here whose name fits no pattern of that
+folder is an error, so a misnamed delivery is never silently left out; hidden files (a leading '.',
+such as an upload in progress) are ignored.
 """
 
 import re
@@ -39,19 +45,73 @@ def cutoff_instant(month: str, cutoff_day: int = 20) -> pd.Timestamp:
     return end_of_day(cutoff_date(month, cutoff_day))
 
 
-def _latest_reported(frame: pd.DataFrame) -> tuple:
-    """Of several deliveries of an income month the one reported last wins (the file name breaks ties)."""
-    return frame["reported_at"].max(), frame["source_file"].iloc[0] if len(frame) else ""
-
-
 @dataclass(frozen=True)
 class Delivery:
     path: Path
     stamp: str  # the date or timestamp in the name, sortable as text
+    revision: int = 1  # N of a re-delivery <kind>_<stamp>_rN; 1 for the first delivery
 
     @property
     def day(self) -> date:
         return date.fromisoformat(f"{self.stamp[:4]}-{self.stamp[4:6]}-{self.stamp[6:8]}")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of file a landing sub-folder may hold, as named in contracts/README.md."""
+
+    folder: str
+    name: str
+    stamp: str  # the regex of the date in the name
+    shown: str  # the same, as documented
+    redelivered: bool = True  # False: a batch of events, each identified by event_id
+    ext: str = "csv"
+
+    @property
+    def pattern(self) -> re.Pattern:
+        redelivery = r"(?:_r([2-9]|[1-9]\d+))?" if self.redelivered else "()"
+        return re.compile(rf"{self.name}_({self.stamp}){redelivery}\.{self.ext}")
+
+    @property
+    def documented(self) -> str:
+        return f"{self.name}_{self.shown}{'[_rN]' if self.redelivered else ''}.{self.ext}"
+
+
+_DAY, _MONTH, _YEAR = (r"\d{8}", "YYYYMMDD"), (r"\d{6}", "YYYYMM"), (r"\d{4}", "YYYY")
+# Every kind in the folders read here, read here or not (moves, pension settlements), so that a
+# file that is none of them is an error rather than silently not a delivery.
+_KINDS = (
+    _Kind("register", "huslejeregister", *_DAY),
+    _Kind("register_changes", "changes", r"\d{8}T\d{6}", "YYYYMMDDTHHMMSS", redelivered=False, ext="jsonl"),
+    _Kind("bbr", "bbr_units", *_DAY),
+    _Kind("cases", "applications", *_DAY),
+    _Kind("cases", "household_members", *_DAY),
+    _Kind("cases", "moves", *_DAY),
+    _Kind("income", "eindkomst", *_MONTH),
+    _Kind("income", "forskud", *_YEAR),
+    _Kind("income", "aarsopgoerelse", *_YEAR),
+    _Kind("income", "pension_settlement", *_YEAR),
+)
+
+
+def _delivery(path: Path, kinds: list[_Kind]) -> tuple[str, Delivery]:
+    """The kind and delivery a file is; a ContractError naming the file when its name fits none."""
+    for kind in kinds:
+        m = kind.pattern.fullmatch(path.name)
+        if m and path.is_file():
+            return kind.name, Delivery(path, m.group(1), int(m.group(2) or 1))
+    names = ", ".join(k.documented for k in kinds)
+    rn = " (_rN, N = 2, 3, ...: a re-delivery of the same date)" if any(k.redelivered for k in kinds) else ""
+    raise contracts.ContractError(path, None, None, f"not a delivery: the name fits none of {names}{rn}")
+
+
+def _latest_revisions(deliveries: list[Delivery]) -> list[Delivery]:
+    """Per stamp the highest re-delivery only: it replaces the ones before it whole."""
+    latest: dict[str, Delivery] = {}
+    for d in deliveries:
+        if d.stamp not in latest or d.revision > latest[d.stamp].revision:
+            latest[d.stamp] = d
+    return sorted(latest.values(), key=lambda d: d.stamp)
 
 
 class Landing:
@@ -61,19 +121,23 @@ class Landing:
         if not self.root.is_dir():
             raise FileNotFoundError(f"landing folder {self.root} does not exist")
 
-    def _deliveries(self, folder: str, pattern: str) -> list[Delivery]:
-        """Files named per the contract, oldest first; other files in the folder are not deliveries."""
-        found = []
-        for path in sorted((self.root / folder).glob("*")):
-            m = re.fullmatch(pattern, path.name)
-            if m:
-                found.append(Delivery(path, m.group(1)))
-        return sorted(found, key=lambda d: (d.stamp, d.path.name))
+    def _deliveries(self, folder: str, kind: str) -> list[Delivery]:
+        """Every delivery of a kind, re-deliveries included, oldest first. Every file in the folder
+        must be a known kind; hidden files (an upload in progress, .DS_Store) are ignored."""
+        folder_path = self.root / folder
+        if not folder_path.is_dir():
+            return []
+        kinds = [k for k in _KINDS if k.folder == folder]
+        found = [_delivery(path, kinds) for path in sorted(folder_path.iterdir()) if not path.name.startswith(".")]
+        return sorted((d for name, d in found if name == kind), key=lambda d: (d.stamp, d.revision))
 
-    def _dated_until(self, folder: str, prefix: str, month: str) -> list[Delivery]:
+    def _dated_until(self, folder: str, kind: str, month: str) -> list[Delivery]:
+        """Per date its latest re-delivery, for the dates on or before the month's cut-off.
+
+        A re-delivery counts as arriving on its date: it corrects what that date delivered.
+        """
         cutoff = cutoff_date(month, self.cutoff_day)
-        dated = self._deliveries(folder, rf"{prefix}_(\d{{8}})\.csv")
-        return [d for d in dated if d.day <= cutoff]
+        return [d for d in _latest_revisions(self._deliveries(folder, kind)) if d.day <= cutoff]
 
     # --- the register ---------------------------------------------------------------------------
 
@@ -105,20 +169,20 @@ class Landing:
         A snapshot dated D shows the register as D began (a night extract): a change registered
         during D shows in the next one. The end is a day wider than that, harmlessly: a
         notification whose values the snapshot already shows reconciles. Every file is read (a
-        notification may arrive late, in a later file), duplicates by event_id dropped, ordered
-        by registered_at.
+        notification may arrive late, in a later file), each event_id once (the same event_id with
+        other content is a contract error), ordered by registered_at.
         """
         current, previous = self.register_snapshots(month)
-        files = self._deliveries("register_changes", r"changes_(\d{8}T\d{6})\.jsonl")
+        files = self._deliveries("register_changes", "changes")
         events = pd.concat(
             [contracts.empty_change_notifications(), *(contracts.read_change_notifications(d.path) for d in files)],
             ignore_index=True,
         )
+        events = contracts.unique_events(events, self.root / "register_changes")
         window = events["registered_at"] <= end_of_day(current.day)
         if previous is not None:
             window &= events["registered_at"] > end_of_day(previous.day - timedelta(days=1))
-        events = events[window].sort_values(["registered_at", "event_id"], kind="stable")
-        return events.drop_duplicates("event_id", keep="first").reset_index(drop=True)
+        return events[window].sort_values(["registered_at", "event_id"], kind="stable").reset_index(drop=True)
 
     def read_bbr_units(self, month: str) -> tuple[pd.DataFrame, Delivery]:
         dated = self._dated_until("bbr", "bbr_units", month)
@@ -151,46 +215,55 @@ class Landing:
     # --- income ---------------------------------------------------------------------------------
 
     def read_eindkomst(self, month: str) -> pd.DataFrame:
-        """Income months M-12 .. M-1, each from its latest delivery (a re-delivery replaces the month).
+        """Income months M-12 .. M-1, each from its latest delivery known at the cut-off.
 
-        A re-delivery is a file `eindkomst_YYYYMM[_suffix].csv` whose latest `reported_at` is later.
+        A re-delivery `eindkomst_YYYYMM_rN.csv` replaces the month whole, the highest N winning.
         """
         wanted = {add_months(month, -k) for k in range(1, EINDKOMST_WINDOW_MONTHS + 1)}
         by_month: dict[str, list[Delivery]] = {}
-        for d in self._deliveries("income", r"eindkomst_(\d{6})(?:_[A-Za-z0-9-]+)?\.csv"):
+        for d in self._deliveries("income", "eindkomst"):
             by_month.setdefault(f"{d.stamp[:4]}-{d.stamp[4:]}", []).append(d)
-        frames = []
-        for income_month in sorted(wanted & by_month.keys()):
-            versions = []
-            for d in by_month[income_month]:
-                frame = contracts.read_csv(d.path, contracts.EINDKOMST)
-                off = (frame["month"] != income_month).to_numpy()
-                if off.any():
-                    line = int(frame["source_line"].to_numpy()[off.argmax()])
-                    raise contracts.ContractError(d.path, line, "month", f"row is not for income month {income_month}")
-                versions.append(frame)
-            frames.append(max(versions, key=_latest_reported))
+        cutoff = cutoff_instant(month, self.cutoff_day)
+        frames = [self._income_month(by_month[m], m, cutoff) for m in sorted(wanted & by_month.keys())]
+        frames = [f for f in frames if f is not None]
         if not frames:
             return contracts.empty_frame(contracts.EINDKOMST)
         return pd.concat(frames, ignore_index=True)
 
+    @staticmethod
+    def _income_month(versions: list[Delivery], income_month: str, cutoff: pd.Timestamp) -> pd.DataFrame | None:
+        """The highest re-delivery whose rows were all reported by the cut-off (contracts/README.md:
+        eIndkomst rows with reported_at on or before it); None when none was."""
+        for d in sorted(versions, key=lambda d: d.revision, reverse=True):
+            frame = contracts.read_csv(d.path, contracts.EINDKOMST)
+            _all_rows_for(d.path, frame, "month", income_month)
+            if not (frame["reported_at"] > cutoff).any():
+                return frame
+        return None
+
     def read_tax_assessments(self, month: str) -> pd.DataFrame:
-        """Forskud for the benefit year and the year before; aarsopgoerelse for the two years before."""
+        """Forskud for the benefit year and the year before; aarsopgoerelse for the two years before.
+
+        Each year's latest re-delivery; personal_income is nullable throughout (forskud may omit it).
+        """
         year = int(month[:4])
         frames = []
         for kind, contract, years in (
             ("forskud", contracts.FORSKUD, (year - 1, year)),
             ("aarsopgoerelse", contracts.AARSOPGOERELSE, (year - 2, year - 1)),
         ):
-            for y in years:
-                path = self.root / "income" / f"{kind}_{y}.csv"
-                if path.exists():
-                    frame = contracts.read_csv(path, contract)
-                    off = (frame["year"] != y).to_numpy()
-                    if off.any():
-                        line = int(frame["source_line"].to_numpy()[off.argmax()])
-                        raise contracts.ContractError(path, line, "year", f"row is not for year {y}")
+            for d in _latest_revisions(self._deliveries("income", kind)):
+                if int(d.stamp) in years:
+                    frame = contracts.read_csv(d.path, contract)
+                    _all_rows_for(d.path, frame, "year", int(d.stamp))
                     frames.append(frame.assign(kind=kind))
-        if not frames:
-            return contracts.empty_frame(contracts.AARSOPGOERELSE).assign(kind=pd.Series(dtype="str"))
-        return pd.concat(frames, ignore_index=True)
+        empty = contracts.empty_frame(contracts.FORSKUD).assign(kind=pd.Series(dtype="str"))
+        return pd.concat([empty, *frames], ignore_index=True).astype({"personal_income_ore": "Int64"})
+
+
+def _all_rows_for(path: Path, frame: pd.DataFrame, column: str, value: object) -> None:
+    """A file named for one month or year holds rows of that month or year only."""
+    off = (frame[column] != value).to_numpy()
+    if off.any():
+        line = int(frame["source_line"].to_numpy()[off.argmax()])
+        raise contracts.ContractError(path, line, column, f"row is not for {column} {value}")

@@ -6,9 +6,7 @@ from what the ledger already holds, so running a month again with the same input
 and writes the same files, byte for byte.
 """
 
-import os
-import shutil
-import tempfile
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +15,9 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from boligstoette.months import first_day
+from boligstoette import codes
+from boligstoette.months import first_day, first_days
+from boligstoette.outputs import replace_file, replace_folder
 from boligstoette.privacy import for_organisation
 
 PAYEES = ("organisation", "applicant")  # applications.payee: the housing organisation or the tenant
@@ -51,11 +51,21 @@ def empty_ledger() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in LEDGER_COLUMNS.items()})
 
 
+def benefit_keys(frame: pd.DataFrame) -> pd.Series:
+    """What a payment is for: the lease, since a lease has one benefit a month whichever case asks
+    for it (a second application, or a case id changed between deliveries, must not pay it again);
+    the case where no lease is known (a hold). `:` and `/` are in no identifier, so keys and entry
+    ids are unambiguous."""
+    lease = frame["lease_id"].fillna("").astype("str")
+    return lease.where(lease != "", "case:" + frame["case_id"].astype("str"))
+
+
 def _with_ids(entries: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Deterministic ids: run month / case / period / kind / n-th such entry."""
+    """Entry ids `key/period/kind/n`, n counting the entries of that key, period and kind. The
+    ledger's primary key: two writers that book the same thing from the same ledger clash."""
     entries = entries.sort_values(["case_id", "period", "kind"], kind="stable").reset_index(drop=True)
-    stem = entries["run_month"] + "/" + entries["case_id"] + "/" + entries["period"] + "/" + entries["kind"]
-    known = ledger["entry_id"].str.rsplit("/", n=1).str[0].value_counts()
+    stem = benefit_keys(entries) + "/" + entries["period"] + "/" + entries["kind"]
+    known = (benefit_keys(ledger) + "/" + ledger["period"] + "/" + ledger["kind"]).value_counts()
     n = stem.map(known).fillna(0).astype("int64") + stem.groupby(stem).cumcount()
     entries.insert(0, "entry_id", stem + "/" + n.astype(str))
     return entries[list(LEDGER_COLUMNS)].astype(LEDGER_COLUMNS)
@@ -64,17 +74,21 @@ def _with_ids(entries: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
 def book(run_month: str, due: pd.DataFrame, held: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """New ledger entries for a run of `run_month`.
 
-    due:  case_id, period, amount_ore (what the case is owed for the period, 0 when nothing),
-          payee, org_id, unit_id, lease_id — one row per (case, period) the run decides.
+    due:  case_id, period, amount_ore (what is owed for the period, 0 when nothing), payee, org_id,
+          unit_id, lease_id — at most one row per lease (or case without a lease) and period.
     held: case_id, period, amount_ore (what would be due, 0 when unknown), payee, org_id, unit_id,
           lease_id, reason_code — cases whose payout is held.
     Booked: payment (> 0) or recovery (< 0) of the difference between due and what the ledger
-    already paid for (case, period); a hold entry once per (case, period, reason).
+    already holds for the lease and period, whichever case it was booked under; a hold entry
+    once per (case, period, reason).
     """
+    keys = pd.MultiIndex.from_arrays([benefit_keys(due), due["period"]])
+    if keys.has_duplicates:
+        twice = keys[keys.duplicated()][0]
+        raise ValueError(f"two cases are due for lease {twice[0]} and period {twice[1]}: one must be held")
     money = ledger[ledger["kind"].isin(["payment", "recovery"])]
-    paid = money.groupby(["case_id", "period"])["amount_ore"].sum()
-    key = pd.MultiIndex.from_frame(due[["case_id", "period"]])
-    difference = due["amount_ore"].to_numpy(np.int64) - paid.reindex(key, fill_value=0).to_numpy(np.int64)
+    paid = money.groupby([benefit_keys(money), money["period"]])["amount_ore"].sum()
+    difference = due["amount_ore"].to_numpy(np.int64) - paid.reindex(keys, fill_value=0).to_numpy(np.int64)
     moves = due.assign(amount_ore=difference)[difference != 0]
     moves = moves.assign(kind=np.where(moves["amount_ore"] > 0, "payment", "recovery"), reason_code="")
 
@@ -86,6 +100,60 @@ def book(run_month: str, due: pd.DataFrame, held: pd.DataFrame, ledger: pd.DataF
     if entries.empty:
         return empty_ledger()
     return _with_ids(entries.fillna({"unit_id": "", "lease_id": "", "org_id": ""}), ledger)
+
+
+def hold_duplicate_cases(allowances: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Of several computed cases on one lease, one is paid: the case the ledger already pays the
+    lease under, else the lowest case id; the others are held for a case worker to merge or close
+    (DUPLICATE_CASE_ON_LEASE)."""
+    computed = allowances[(allowances["status"] == "computed") & allowances["lease_id"].notna()]
+    doubled = computed[computed["lease_id"].duplicated(keep=False)]
+    if doubled.empty:
+        return allowances
+    money = ledger[ledger["kind"].isin(["payment", "recovery"])]
+    paying = money.drop_duplicates("lease_id", keep="last").set_index("lease_id")["case_id"]
+    order = doubled.assign(_paid=(doubled["case_id"] != doubled["lease_id"].map(paying)))
+    keeper = order.sort_values(["lease_id", "_paid", "case_id"]).drop_duplicates("lease_id").set_index("lease_id")
+    others = doubled.index[doubled["case_id"] != doubled["lease_id"].map(keeper["case_id"])]
+    out = allowances.copy()
+    out.loc[others, "status"] = "held"
+    out.loc[others, "reason_code"] = codes.DUPLICATE_CASE_ON_LEASE
+    out.loc[others, "detail"] = "lease " + out.loc[others, "lease_id"] + " is paid under case " + \
+        out.loc[others, "lease_id"].map(keeper["case_id"])
+    return out
+
+
+def _lease_periods(keys: pd.Series, periods: pd.Series) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([keys.to_numpy(), periods.to_numpy()])
+
+
+def recoveries(month: str, ledger: pd.DataFrame, register: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
+    """Months paid to an organisation for which the register now shows the tenant was not liable
+    at all (lease ended before the month began): due 0, so the ledger books a recovery. A tenant
+    liable for part of a month keeps the whole month (RULES.md § 12.7). Per lease and period,
+    whichever case the money was booked under; `decided` (this run's dues) wins."""
+    money = ledger[ledger["kind"].isin(["payment", "recovery"]) & (ledger["payee"] == "organisation")]
+    money = money.assign(key=benefit_keys(money))
+    paid = money.groupby(["key", "period"], as_index=False).agg(
+        amount_ore=("amount_ore", "sum"), case_id=("case_id", "last"), lease_id=("lease_id", "last"),
+        org_id=("org_id", "last"), unit_id=("unit_id", "last"))
+    paid = paid[(paid["amount_ore"] > 0) & (paid["period"] <= month)]
+    lease_end = paid["lease_id"].map(register.drop_duplicates("lease_id").set_index("lease_id")["lease_end"])
+    gone = paid[(lease_end < first_days(paid["period"])).to_numpy()]
+    gone = gone[~_lease_periods(gone["key"], gone["period"]).isin(_lease_periods(benefit_keys(decided),
+                                                                                  decided["period"]))]
+    return gone.drop(columns="key").assign(amount_ore=0, payee="organisation")
+
+
+def missed_months(month: str, ledger: pd.DataFrame, due_now: pd.DataFrame) -> pd.DataFrame:
+    """Months a case was held and its lease never paid, now that the case is paid again on the same
+    lease: paid at this month's amount (nothing yet recomputes them from final income)."""
+    held = ledger[(ledger["kind"] == "hold") & (ledger["period"] < month)]
+    held = held.drop_duplicates(["case_id", "period"])[["case_id", "period", "lease_id"]]
+    money = ledger[ledger["kind"].isin(["payment", "recovery"])]
+    paid = _lease_periods(benefit_keys(money), money["period"])
+    held = held[~_lease_periods(benefit_keys(held), held["period"]).isin(paid)]
+    return held.merge(due_now.drop(columns="period"), on=["case_id", "lease_id"], how="inner")
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -146,35 +214,58 @@ def holds_file(month: str, holds: pd.DataFrame) -> bytes:
     }))
 
 
-def staging_folder(target: Path) -> Path:
-    """An empty folder beside `target` to build its next version in (see `swap_in`)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+# --- publishing a month: the files owed for what the ledger booked -------------------------------
+
+LEDGER_DIGEST = ".ledger_digest"
+"""Beside a month's payout files: the digest of the ledger entries they show. A month whose digest
+differs from the ledger's was booked and not (or not fully) published: its files are owed."""
 
 
-def replace_folder(target: Path, files: dict[str, bytes]) -> None:
-    """Write a folder of files so that it appears whole or not at all, replacing an older one."""
-    staging = staging_folder(target)
-    for name, data in files.items():
-        (staging / name).write_bytes(data)
-    swap_in(staging, target)
+def ledger_digest(entries: pd.DataFrame) -> str:
+    return hashlib.sha256("\n".join(sorted(entries["entry_id"])).encode()).hexdigest()
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Replace `target` by the fully written `staging` folder with renames only."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+def held_with_since(allowances: pd.DataFrame, booked: pd.DataFrame) -> pd.DataFrame:
+    """The month's held cases, each with the first period its reason held it."""
+    held = allowances[allowances["status"] == "held"]
+    since = booked[booked["kind"] == "hold"].groupby(["case_id", "reason_code"])["period"].min()
+    return held.assign(held_since=pd.MultiIndex.from_frame(held[["case_id", "reason_code"]]).map(since.to_dict()))
 
 
-def replace_file(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, target)
+@dataclass(frozen=True)
+class MonthFiles:
+    entries: pd.DataFrame  # the ledger entries booked by the month's runs
+    payouts: dict[str, bytes]  # payouts/YYYY-MM/<name>
+    holds: bytes  # holds/YYYY-MM.csv
+    digest: str
+
+
+def month_files(month: str, booked: pd.DataFrame, allowances: pd.DataFrame, members: pd.DataFrame) -> MonthFiles:
+    """Every file of the month from the whole ledger and the month's allowances and members."""
+    entries = booked[booked["run_month"] == month].sort_values("entry_id").reset_index(drop=True)
+    payouts = organisation_files(month, entries, members)
+    payouts["individuals.csv"] = individuals_file(month, entries, members)
+    return MonthFiles(entries, payouts, holds_file(month, held_with_since(allowances, booked)),
+                      ledger_digest(entries))
+
+
+def publish(root: Path, month: str, files: MonthFiles) -> None:
+    """payouts/YYYY-MM/ and holds/YYYY-MM.csv, each replaced whole; the digest last, so a month
+    whose writer died is recognised as unpublished (`unpublished_months`)."""
+    target = root / "payouts" / month
+    replace_file(root / "holds" / f"{month}.csv", files.holds)
+    replace_folder(target, files.payouts)
+    replace_file(target / LEDGER_DIGEST, files.digest.encode())
+
+
+def unpublished_months(root: Path, booked: pd.DataFrame) -> list[str]:
+    """Months with ledger entries whose published files do not show exactly those entries."""
+    owed = []
+    for month, entries in booked.groupby("run_month", sort=True):
+        digest = root / "payouts" / str(month) / LEDGER_DIGEST
+        if not digest.is_file() or digest.read_text() != ledger_digest(entries):
+            owed.append(str(month))
+    return owed
 
 
 # --- what a month's runs did, for the operator ----------------------------------------------------

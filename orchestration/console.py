@@ -6,6 +6,7 @@ and nothing in it names a person: counts, kroner, reason codes and check names o
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +43,15 @@ class RunReport:
     where: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, result, month: str, out: Path, landing: Path, log_path: Path | None, seconds: float) -> "RunReport":
+    def of(cls, result, month: str, out: Path, landing: Path, log_path: Path | None, started: float) -> "RunReport":
+        """`started`: the run's start as a wall-clock time (time.time())."""
         checks = check_outcomes(result)
         settings = Settings.from_env()
         return cls(
-            month=month, run_id=result.run_id, succeeded=result.success and not checks["failed"], seconds=seconds,
+            month=month, run_id=result.run_id, succeeded=result.success and not checks["failed"],
+            seconds=time.time() - started,
             steps=steps(result), checks=checks, failures=step_failures(result),
-            summary=_stored_summary(settings, month, result), files=files_written(out, month),
+            summary=_stored_summary(settings, month, result), files=files_written(out, month, started),
             where={"asset storage": shown_url(settings.warehouse_url), "output folder": str(out),
                    "landing folder": str(landing), "Dagster instance": os.environ.get("DAGSTER_HOME", ""),
                    "Dagster log": str(log_path) if log_path else "on the console (--verbose)"},
@@ -89,16 +92,18 @@ def step_failures(result) -> list[str]:
             error = event.step_failure_data.error
             while error.cause is not None:
                 error = error.cause
-            messages.append(f"{event.step_key}: {error.message.strip()}")
+            message = error.message.strip().removeprefix("dagster._core.definitions.events.Failure: ")
+            messages.append(f"{event.step_key}: {message}")
     return messages
 
 
-def files_written(out: Path, month: str) -> dict[str, int]:
-    """Files per output of the month (a folder counts its files; a file counts one)."""
+def files_written(out: Path, month: str, since: float) -> dict[str, int]:
+    """Files per output of the month written since `since` (a folder counts its files)."""
     found = {}
     for pattern in OUTPUT_FOLDERS:
         path = out / pattern.format(month=month)
-        count = sum(1 for p in path.rglob("*") if p.is_file()) if path.is_dir() else int(path.is_file())
+        files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path] if path.is_file() else []
+        count = sum(1 for p in files if p.stat().st_mtime >= since)
         if count:
             found[pattern.format(month=month)] = count
     return found
@@ -153,7 +158,7 @@ def _summary_lines(report: RunReport) -> list[str]:
     else:
         lines += _money_lines(s)
     files = ", ".join(f"{path} ({n})" for path, n in report.files.items()) or "none"
-    lines.append(f"files written: {sum(report.files.values())}: {files}")
+    lines.append(f"files written by this run: {sum(report.files.values())}: {files}")
     return lines
 
 

@@ -9,6 +9,8 @@ Exits non-zero when the run or a blocking check fails.
 
 import argparse
 import os
+import shutil
+import socket
 import sys
 import time
 from contextlib import contextmanager, nullcontext
@@ -17,9 +19,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from boligstoette.outputs import file_lock
 from orchestration.console import RunReport, print_report
 
 DEFAULT_MONTH = "2026-12"
+INSTANCE_CONFIG = Path(__file__).parent / "instance" / "dagster.yaml"
+PID_TAG, HOST_TAG = "boligstoette/pid", "boligstoette/host"  # which process runs it, to tell a dead run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,12 +79,14 @@ def _environment(args: argparse.Namespace, console: Console) -> tuple[Path, Path
     os.environ.setdefault("DAGSTER_HOME", str(Path("var/dagster_home").absolute()))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # empty: SQLite under DAGSTER_HOME, said explicitly
+    config = home / "dagster.yaml"
+    if not config.is_file() or not config.read_text().strip():
+        shutil.copyfile(INSTANCE_CONFIG, config)
     return out, landing
 
 
 def main(args: argparse.Namespace) -> int:
-    started = time.monotonic()
+    started = time.time()
     console = Console(highlight=False, soft_wrap=True)
     out, landing = _environment(args, console)
     log_path = None
@@ -93,8 +100,56 @@ def main(args: argparse.Namespace) -> int:
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("monthly_benefit_job")
-    with nullcontext() if args.verbose else _console_output_to(log_path), dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(partition_key=args.month, instance=instance, raise_on_error=False)
-    report = RunReport.of(result, args.month, out, landing, log_path, time.monotonic() - started)
+    with file_lock(Path(os.environ["DAGSTER_HOME"]) / ".boligstoette-run.lock"):
+        instance = dg.DagsterInstance.get()  # creating a new instance's storage is not safe to race
+        instance.get_runs(limit=1)
+    with instance:
+        for line in fail_dead_runs(instance):
+            console.print(line, markup=False)
+        if running := _running(instance, args.month):
+            console.print(f"benefit month {args.month} is being computed by run {running}: wait for it to end")
+            return 2
+        tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+        with nullcontext() if args.verbose else _console_output_to(log_path):
+            result = job.execute_in_process(partition_key=args.month, instance=instance, raise_on_error=False,
+                                            tags=tags)
+    report = RunReport.of(result, args.month, out, landing, log_path, started)
     print_report(console, report)
     return 0 if report.succeeded else 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_dead_runs(instance) -> list[str]:
+    """Runs of this machine's `boligstoette run` that are still STARTED while their process is gone
+    (killed): marked failed, so the UI and the next operator see what happened."""
+    import dagster as dg
+
+    lines = []
+    started = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+                                              tags={HOST_TAG: socket.gethostname()}))
+    for run in started:
+        pid = int(run.tags.get(PID_TAG, "0"))
+        if pid and not _alive(pid):
+            month = run.tags.get("dagster/partition", "?")
+            instance.report_run_failed(run, message=f"the process of this run ({pid}) ended without finishing it "
+                                                    f"(killed); marked failed by the next boligstoette run")
+            lines.append(f"run {run.run_id} of {month} was killed while running: marked failed")
+    return lines
+
+
+def _running(instance, month: str) -> str | None:
+    """A run of the monthly job for `month` that is still running (its process alive)."""
+    import dagster as dg
+
+    runs = instance.get_runs(dg.RunsFilter(job_name="monthly_benefit_job", tags={"dagster/partition": month},
+                                           statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]))
+    return runs[0].run_id if runs else None

@@ -9,12 +9,17 @@
 | BOLIGSTOETTE_CUTOFF_DAY       | 20                                   |
 
 PostgreSQL in production: BOLIGSTOETTE_WAREHOUSE_URL=postgresql+psycopg2://user@host:5432/db
-(the +psycopg2 driver: dagster-postgres and SQLAlchemy 2.1 need it spelled out).
+(the +psycopg2 driver: dagster-postgres and SQLAlchemy 2.1 need it spelled out). The resources read
+the warehouse variables through dg.EnvVar when they are set (orchestration/resources.py), so a password
+in the URL never reaches Dagster's run storage.
 """
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+WAREHOUSE_URL = "BOLIGSTOETTE_WAREHOUSE_URL"
+WAREHOUSE_SCHEMA = "BOLIGSTOETTE_WAREHOUSE_SCHEMA"
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class Settings:
         return cls(
             landing=Path(os.environ.get("BOLIGSTOETTE_LANDING", "var/landing")).absolute(),
             out=out,
-            warehouse_url=os.environ.get("BOLIGSTOETTE_WAREHOUSE_URL") or f"sqlite:///{out / 'warehouse.sqlite'}",
-            warehouse_schema=os.environ.get("BOLIGSTOETTE_WAREHOUSE_SCHEMA") or None,
+            warehouse_url=os.environ.get(WAREHOUSE_URL) or f"sqlite:///{out / 'warehouse.sqlite'}",
+            warehouse_schema=os.environ.get(WAREHOUSE_SCHEMA) or None,
             cutoff_day=int(os.environ.get("BOLIGSTOETTE_CUTOFF_DAY", "20")),
         )

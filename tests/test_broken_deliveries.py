@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from assets.register import register_snapshot
+from assets.register import previous_register_snapshot, register_snapshot
 from orchestration.console import step_failures
 from orchestration.resources import LandingFolder
 from orchestration.warehouse import Warehouse, WarehouseIOManager
@@ -16,7 +16,7 @@ SNAPSHOT = "register/huslejeregister_20261115.csv"  # the snapshot in force for 
 
 def _materialise(landing, url):
     return dg.materialize(
-        [register_snapshot],
+        [previous_register_snapshot, register_snapshot],
         partition_key=SAMPLE_MONTH,
         resources={"landing": LandingFolder(root=str(landing)), "io_manager": WarehouseIOManager(url=url)},
         raise_on_error=False,

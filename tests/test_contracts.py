@@ -20,9 +20,9 @@ def _read(tmp_path, text, contract=contracts.EINDKOMST):
 
 def test_money_is_parsed_exactly_to_ore(tmp_path):
     rows = [f"010190-1234;2026-11;loen;{a};2026-12-10T08:00:00+01:00"
-            for a in ("0.1", "0.10", "12345.67", "-12.05", "7", "0.07", "999999999.99")]
+            for a in ("0.1", "0.10", "12345.67", "-12.05", "7", "0.07", "99999999.99", "-10000000.00")]
     frame = _read(tmp_path, "\n".join([HEADER, *rows]) + "\n")
-    assert frame["amount_ore"].tolist() == [10, 10, 1234567, -1205, 700, 7, 99999999999]
+    assert frame["amount_ore"].tolist() == [10, 10, 1234567, -1205, 700, 7, 9999999999, -1000000000]
     assert str(frame["amount_ore"].dtype) == "int64"
 
 

@@ -28,9 +28,9 @@ def test_snapshot_in_force_and_previous_follow_the_cutoff(landing):
     # with the cut-off on the 10th, the November snapshot (15th) is not yet delivered for December
     current, previous = Landing(landing, cutoff_day=10).register_snapshots("2026-12")
     assert (current.path.name, previous.path.name) == ("huslejeregister_20261015.csv", "huslejeregister_20260915.csv")
-    # a snapshot delivered after the cut-off is not used; a stray file is not a delivery
+    # a snapshot delivered after the cut-off is not used; a hidden file (an upload in progress) is not a delivery
     shutil.copy(current.path, landing / "register" / "huslejeregister_20261125.csv")
-    (landing / "register" / "README.txt").write_text("not a delivery")
+    shutil.copy(current.path, landing / "register" / ".huslejeregister_20261118.csv.part")
     assert lands.register_snapshots("2026-12")[0].path.name == "huslejeregister_20261115.csv"
     with pytest.raises(FileNotFoundError, match="no register snapshot"):
         lands.register_snapshots("2026-09")

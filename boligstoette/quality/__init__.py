@@ -14,6 +14,7 @@ from boligstoette.quality.register import (
     RegisterFindings,
     assess_register,
     contract_rejection,
+    delivery_findings,
     first_benefit_month,
     organisation_error_list,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "checks_table",
     "codes",
     "contract_rejection",
+    "delivery_findings",
     "first_benefit_month",
     "organisation_error_list",
     "reasons_table",

@@ -928,6 +928,15 @@ def assess_register(
     )
 
 
+def delivery_findings(current: pd.DataFrame, previous: pd.DataFrame | None,
+                      thresholds: QualityThresholds = DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """Only the delivery-scope findings (shrunk snapshot, lease_id not unique): what decides whether
+    a snapshot may be stored at all, before any other check runs on it."""
+    ctx = _Context(current, previous, None, thresholds)
+    frame, details = _delivery(ctx)
+    return _finish(_findings_of("delivery", frame, details, ctx.day), ctx.day)
+
+
 def contract_rejection(error: Exception, snapshot_date: date | pd.Timestamp | None = None) -> RegisterFindings:
     """The findings for a snapshot the reader rejected (DQ_DELIVERY_CONTRACT): the month is held.
 

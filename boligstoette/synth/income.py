@@ -220,6 +220,7 @@ def _tax_assessments(cal: Calendar, r: np.random.Generator, prof: _Profile, year
     w = r.random(n)
     wealth_base = np.where(prof.is_pensioner, np.clip(r.lognormal(np.log(60000), 1.3, n), 0, 4_000_000),
                            np.where(w < 0.15, r.uniform(-150000, 0, n), r.uniform(-20000, 80000, n)))
+    wealth_base = np.maximum(wealth_base, 0)  # net debt is delivered as 0: the contract's wealth range starts at 0
     for y in cal.forskud_years:
         _forskud(cal, r, prof, y, other_base, wealth_base, out, counts)
     for y in cal.aarsopgoerelse_years:
