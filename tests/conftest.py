@@ -9,6 +9,17 @@ import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_MONTH = "2026-12"
+MONTH_READERS = {  # each ingestion asset, read straight from a landing folder for SAMPLE_MONTH
+    "register_snapshot": lambda lands: lands.read_register_snapshot(SAMPLE_MONTH)[0],
+    "previous_register_snapshot": lambda lands: lands.read_previous_register_snapshot(SAMPLE_MONTH)[0],
+    "register_changes": lambda lands: lands.read_change_notifications(SAMPLE_MONTH),
+    "bbr_units": lambda lands: lands.read_bbr_units(SAMPLE_MONTH)[0],
+    "applications": lambda lands: lands.read_applications(SAMPLE_MONTH),
+    "household_members": lambda lands: lands.read_household_members(SAMPLE_MONTH),
+    "eindkomst": lambda lands: lands.read_eindkomst(SAMPLE_MONTH),
+    "tax_assessments": lambda lands: lands.read_tax_assessments(SAMPLE_MONTH),
+}
+
 POSTGRES_URL = os.environ.get("BOLIGSTOETTE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 

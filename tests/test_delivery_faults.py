@@ -12,7 +12,7 @@ from boligstoette import contracts
 from boligstoette.contracts import ContractError
 from boligstoette.landing import Landing
 from orchestration.warehouse import Warehouse
-from tests.conftest import SAMPLE_MONTH
+from tests.conftest import MONTH_READERS, SAMPLE_MONTH
 
 # A delivery of each CSV contract in the sample landing folder (tests/conftest.py).
 SAMPLE_FILES = {
@@ -172,18 +172,6 @@ def test_an_empty_notification_file_has_the_columns_and_dtypes_of_a_full_one(sam
     assert _dtypes(empty) == _dtypes(full) == _dtypes(contracts.empty_change_notifications())
 
 
-READERS = {
-    "register_snapshot": lambda lands: lands.read_register_snapshot(SAMPLE_MONTH)[0],
-    "previous_register_snapshot": lambda lands: lands.read_previous_register_snapshot(SAMPLE_MONTH)[0],
-    "register_changes": lambda lands: lands.read_change_notifications(SAMPLE_MONTH),
-    "bbr_units": lambda lands: lands.read_bbr_units(SAMPLE_MONTH)[0],
-    "applications": lambda lands: lands.read_applications(SAMPLE_MONTH),
-    "household_members": lambda lands: lands.read_household_members(SAMPLE_MONTH),
-    "eindkomst": lambda lands: lands.read_eindkomst(SAMPLE_MONTH),
-    "tax_assessments": lambda lands: lands.read_tax_assessments(SAMPLE_MONTH),
-}
-
-
 def _header_only(landing: Path) -> None:
     for path in landing.glob("*/*.csv"):
         path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
@@ -207,7 +195,7 @@ def test_a_month_of_empty_deliveries_is_stored_like_a_full_month(sample_landing,
     the full month after the empty one (it refuses a table's dtypes changing)."""
     emptied(landing)
     warehouse = Warehouse(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    for table, read in READERS.items():
+    for table, read in MONTH_READERS.items():
         empty, full = read(Landing(landing)), read(Landing(sample_landing))
         assert _dtypes(empty) == _dtypes(full), table
         warehouse.replace_partition(table, "2026-11", empty.reset_index(drop=True))
@@ -322,17 +310,17 @@ def test_a_re_delivered_tax_assessment_replaces_its_year(landing):
 
 
 MISNAMED = {
-    "register/README.txt": READERS["register_snapshot"],
-    "register/huslejeregister_20261115_r1.csv": READERS["register_snapshot"],
-    "register/huslejeregister_20261115_v2.csv": READERS["previous_register_snapshot"],
-    "register/huslejeregister_20261115.csv.bak": READERS["register_changes"],
-    "register/huslejeregister_20261116/": READERS["register_snapshot"],  # a folder is not a delivery either
-    "register_changes/changes_20261110T013000_r2.jsonl": READERS["register_changes"],
-    "bbr/bbr_units_2026-11-10.csv": READERS["bbr_units"],
-    "cases/applications_20261118 (1).csv": READERS["applications"],
-    "cases/Household_members_20261119.csv": READERS["household_members"],
-    "income/eindkomst_202610_fix.csv": READERS["eindkomst"],
-    "income/forskud_2026_r02.csv": READERS["tax_assessments"],
+    "register/README.txt": MONTH_READERS["register_snapshot"],
+    "register/huslejeregister_20261115_r1.csv": MONTH_READERS["register_snapshot"],
+    "register/huslejeregister_20261115_v2.csv": MONTH_READERS["previous_register_snapshot"],
+    "register/huslejeregister_20261115.csv.bak": MONTH_READERS["register_changes"],
+    "register/huslejeregister_20261116/": MONTH_READERS["register_snapshot"],  # a folder is not a delivery either
+    "register_changes/changes_20261110T013000_r2.jsonl": MONTH_READERS["register_changes"],
+    "bbr/bbr_units_2026-11-10.csv": MONTH_READERS["bbr_units"],
+    "cases/applications_20261118 (1).csv": MONTH_READERS["applications"],
+    "cases/Household_members_20261119.csv": MONTH_READERS["household_members"],
+    "income/eindkomst_202610_fix.csv": MONTH_READERS["eindkomst"],
+    "income/forskud_2026_r02.csv": MONTH_READERS["tax_assessments"],
 }
 
 
@@ -353,5 +341,5 @@ def test_hidden_files_and_known_kinds_not_read_here_are_no_error(sample_landing,
     (landing / "income" / ".DS_Store").write_bytes(b"\0")
     (landing / "cases" / "moves_20261118.csv").write_text("cpr;moved_on;address;postal_code;registered_at\n")
     (landing / "income" / "pension_settlement_2025.csv").write_text("cpr;year;pension;settled_at\n")
-    for table, read in READERS.items():
+    for table, read in MONTH_READERS.items():
         pd.testing.assert_frame_equal(read(Landing(landing)), read(Landing(sample_landing)), obj=table)

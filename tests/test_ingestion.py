@@ -12,18 +12,8 @@ import sqlalchemy as sa
 from boligstoette.landing import Landing
 from boligstoette.privacy import FULL_CPR, cpr_leaks
 from orchestration.warehouse import Warehouse
+from tests.conftest import MONTH_READERS as INGESTION
 from tests.conftest import REPO, SAMPLE_MONTH, boligstoette
-
-INGESTION = {
-    "register_snapshot": lambda lands: lands.read_register_snapshot(SAMPLE_MONTH)[0],
-    "previous_register_snapshot": lambda lands: lands.read_previous_register_snapshot(SAMPLE_MONTH)[0],
-    "register_changes": lambda lands: lands.read_change_notifications(SAMPLE_MONTH),
-    "bbr_units": lambda lands: lands.read_bbr_units(SAMPLE_MONTH)[0],
-    "applications": lambda lands: lands.read_applications(SAMPLE_MONTH),
-    "household_members": lambda lands: lands.read_household_members(SAMPLE_MONTH),
-    "eindkomst": lambda lands: lands.read_eindkomst(SAMPLE_MONTH),
-    "tax_assessments": lambda lands: lands.read_tax_assessments(SAMPLE_MONTH),
-}
 
 
 def proc_stdout(tmp_path) -> str:
