@@ -183,25 +183,35 @@ def test_book_on_a_new_store_returns_an_empty_ledger_with_its_dtypes(store):
     assert len(_ledger(url, schema)) == 0
 
 
-def test_a_second_writer_waits_for_the_first_and_sees_its_entries(store):
-    """Two writers in one process (threads): the second's decision sees what the first booked."""
-    url, schema = store
+@contextlib.contextmanager
+def _a_booking_inside_the_lock(url: str, schema: str | None, entries: pd.DataFrame):
+    """Another writer (a thread) holding the ledger lock until the block ends, then booking `entries`."""
     inside, release = threading.Event(), threading.Event()
 
     def slow(ledger):
         inside.set()
         assert release.wait(30)
-        return _entries("K1")
+        return entries
 
-    first = threading.Thread(target=AgencyDatabase(url=url, schema_name=schema).book, args=(slow,))
-    first.start()
-    assert inside.wait(30)
+    holder = threading.Thread(target=AgencyDatabase(url=url, schema_name=schema).book, args=(slow,))
+    holder.start()
+    try:
+        assert inside.wait(30)
+        yield release
+    finally:
+        release.set()
+        holder.join(30)
+
+
+def test_a_second_writer_waits_for_the_first_and_sees_its_entries(store):
+    """Two writers in one process (threads): the second's decision sees what the first booked."""
+    url, schema = store
     second = []
-    waiting = threading.Thread(target=lambda: second.append(AgencyDatabase(url=url, schema_name=schema).book(
-        lambda ledger: _entries("K1")[~_entries("K1")["entry_id"].isin(ledger["entry_id"])])))
-    waiting.start()
-    release.set()
-    first.join(30)
+    with _a_booking_inside_the_lock(url, schema, _entries("K1")) as release:
+        waiting = threading.Thread(target=lambda: second.append(AgencyDatabase(url=url, schema_name=schema).book(
+            lambda ledger: _entries("K1")[~_entries("K1")["entry_id"].isin(ledger["entry_id"])])))
+        waiting.start()
+        release.set()
     waiting.join(30)
     read, booked = second[0]
     assert read["case_id"].tolist() == ["K1"] and len(booked) == 0
@@ -209,23 +219,10 @@ def test_a_second_writer_waits_for_the_first_and_sees_its_entries(store):
 
 def test_a_writer_that_cannot_get_the_ledger_lock_in_time_fails_naming_it(store):
     url, schema = store
-    inside, release = threading.Event(), threading.Event()
-
-    def hold(ledger):
-        inside.set()
-        assert release.wait(30)
-        return ledger.head(0)
-
-    holder = threading.Thread(target=AgencyDatabase(url=url, schema_name=schema).book, args=(hold,))
-    holder.start()
-    try:
-        assert inside.wait(30)
+    with _a_booking_inside_the_lock(url, schema, _entries("K0").head(0)):
         impatient = AgencyDatabase(url=url, schema_name=schema, ledger_lock_timeout_s=1)
         with pytest.raises(TimeoutError, match="could not take the payment_ledger lock"):
             impatient.book(lambda ledger: _entries("K1"))
-    finally:
-        release.set()
-        holder.join(30)
     assert len(_ledger(url, schema)) == 0
 
 
