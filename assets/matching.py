@@ -7,7 +7,8 @@ import pandas as pd
 from assets.partitions import benefit_month
 from boligstoette.eligibility import assess_eligibility
 from boligstoette.matching import match_tenants, read_resolutions
-from orchestration.resources import LandingFolder
+from boligstoette.timeline import ended_cases, reapplication_starts
+from orchestration.resources import AgencyDatabase, LandingFolder
 
 
 @dg.multi_asset(
@@ -52,14 +53,17 @@ def matched_tenants(
 @dg.asset(partitions_def=benefit_month, group_name="matching")
 def case_eligibility(
     context: dg.AssetExecutionContext,
+    database: AgencyDatabase,
     matched_tenants: pd.DataFrame,
     applications: pd.DataFrame,
     household_members: pd.DataFrame,
     register_snapshot: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Which benefit applies, from which month, and each failed condition as a reason code."""
+    """Which benefit applies, from which month, and each failed condition as a reason code; the cases
+    the three-month rule ended, and the first benefit day of a timely reapplication (RULES § 12.12)."""
+    ended = ended_cases(database.ledger(), context.partition_key)
     frame = assess_eligibility(matched_tenants, applications, household_members, register_snapshot,
-                               context.partition_key)
+                               context.partition_key, reapplication_starts(applications, ended), ended.index)
     codes = frame["reason_codes"].str.split(";").explode()
     context.add_output_metadata({
         "cases": len(frame),

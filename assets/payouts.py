@@ -3,35 +3,60 @@
 Every amount goes through the `boligstoette calc` row (boligstoette.allowance), every krone paid,
 recovered or held through the append-only ledger (boligstoette.payouts)."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 
+from assets.lookback import stored_calc_rows
 from assets.partitions import benefit_month
-from boligstoette import codes
-from boligstoette.allowance import calc_rows, calculate_or_hold
-from boligstoette.outputs import publishing, remove_leftovers
+from boligstoette import codes, lookback
+from boligstoette.allowance import kroner_to_ore
+from boligstoette.corrections import applied_in, book_deductions, claims_booked
+from boligstoette.eligibility import assess_eligibility, reference_days
+from boligstoette.entitlement import Inputs, assess_period, final_income, nothing_due_reason
+from boligstoette.monthly_income import annual_from_monthly
+from boligstoette.months import add_months
+from boligstoette.outputs import publishing, remove_leftovers, replace_file
 from boligstoette.payouts import (
+    DECIDED_KINDS,
+    benefit_keys,
     book,
-    hold_duplicate_cases,
-    missed_months,
+    decided,
     month_files,
     payout_date,
     publish,
     recoveries,
+    seen_by,
     unpublished_months,
 )
+from boligstoette.recalculation import benefit_with_income, decided_periods, with_calc_rows
+from boligstoette.timeline import (
+    FIRST_MONTH_ENV,
+    case_ended_letters,
+    ended_cases,
+    go_live,
+    open_periods,
+    reapplication_starts,
+    three_months_without_income,
+)
 from orchestration.faults import pause_at
-from orchestration.resources import AgencyDatabase, OutputFolder
-
-RESULT_COLUMNS = ("benefit", "annual_benefit", "monthly_benefit", "binding_limit", "housing_expense_ore",
-                  "eligible_expense_ore", "income_basis_ore", "formula_amount_ore")
+from orchestration.resources import AgencyDatabase, LandingFolder, OutputFolder
 
 
-def _first_code(reason_codes: pd.Series) -> pd.Series:
-    return reason_codes.fillna("").str.split(";").str[0]
+def _month_cases(eligibility: pd.DataFrame, matched: pd.DataFrame, applications: pd.DataFrame,
+                 period: str) -> pd.DataFrame:
+    """Eligibility rows with the lease's organisation and unit, the payee and the reference day."""
+    cases = eligibility.merge(matched[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
+    cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
+    return cases.assign(day=reference_days(cases["first_benefit_date"], period).to_numpy())
+
+
+def _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
+            register_quality, tenant_review_queue) -> Inputs:
+    return Inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
+                  register_quality, tenant_review_queue)
 
 
 @dg.asset(partitions_def=benefit_month, group_name="payouts")
@@ -49,53 +74,40 @@ def provisional_allowances(
     register_quality: pd.DataFrame,
     tenant_review_queue: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Each case's benefit for the month from provisional income (status computed), or why not
-    (held: waits for a case worker or a corrected register delivery; no_payout: not eligible)."""
+    """Each case's benefit for the month from provisional income (status computed, `amount_ore` due:
+    a part month for its days), or why not (held: waits for a case worker or a corrected register
+    delivery; no_payout: not eligible). A rerun of a month already paid keeps the income it paid with:
+    a changed income reaches a paid month only through the lookback (RULES § 7.4)."""
     month = context.partition_key
-    cases = case_eligibility.merge(matched_tenants[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
-    cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
-    eligible = cases[cases["eligible"]]
-    earlier = database.ledger()
-    seen = set(earlier.loc[earlier["period"] < month, "case_id"])
-    first_computation = pd.Series(~eligible["case_id"].isin(seen).to_numpy(), index=eligible["case_id"].to_numpy())
-    rows, problems = calc_rows(month, eligible[["case_id", "lease_id"]], register_snapshot, previous_register_snapshot,
-                               household_members, eindkomst, tax_assessments, first_computation)
-    result, rejected = calculate_or_hold(rows)
-    computed = rows.loc[result.index].drop(columns=["benefit"]).join(result[list(RESULT_COLUMNS)])
-    computed = computed.assign(status="computed", reason_code="", detail="")
-    frame = pd.concat([computed, _not_computed(cases, pd.concat([problems, rejected]))], ignore_index=True)
-    frame = frame.merge(cases[["case_id", "lease_id", "org_id", "unit_id", "payee"]], on="case_id", how="left")
-    detail = tenant_review_queue.drop_duplicates("case_id").set_index("case_id")["detail"]
-    matching = frame["reason_code"].isin(codes.MATCH_HOLD_CODES)
-    frame.loc[matching, "detail"] = frame.loc[matching, "case_id"].map(detail)
-    frame = hold_duplicate_cases(_hold_on_register_errors(frame, register_quality), earlier)
-    frame = _typed(frame)
+    seen = seen_by(database.ledger(), month)
+    cases = _month_cases(case_eligibility, matched_tenants, applications, month)
+    earlier = set(seen.loc[seen["period"] < month, "case_id"])
+    first_computation = pd.Series(~cases["case_id"].isin(earlier).to_numpy(), index=cases["case_id"].to_numpy())
+    inputs = _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
+                     register_quality, tenant_review_queue)
+    frame = assess_period(month, cases, inputs, seen, first_computation, _income_paid_with(database, seen, month))
+    frame["nothing_due"] = nothing_due_reason(frame, _adults_before(database, month))
     context.add_output_metadata(_allowance_metadata(frame))
     return frame
 
 
-def _not_computed(cases: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
-    """Cases not eligible (their first reason code) and cases the month cannot be computed for; held
-    or no payout as the reason code's consequence says (boligstoette/codes.py)."""
-    not_eligible = _first_code(cases["reason_codes"])[~cases["eligible"]]
-    frame = pd.concat([
-        cases.loc[~cases["eligible"], ["case_id"]].assign(
-            reason_code=not_eligible.to_numpy(), detail=codes.meaning(not_eligible).to_numpy()),
-        problems,
-    ], ignore_index=True)
-    frame["status"] = np.where(codes.consequence(frame["reason_code"]) == codes.HELD, "held", "no_payout")
-    return frame
+def _income_paid_with(database: AgencyDatabase, seen: pd.DataFrame, month: str) -> pd.Series | None:
+    """case_id -> the annual income (øre) an earlier run of this month decided the month with."""
+    before = seen[(seen["run_month"] == month) & (seen["period"] == month) & seen["kind"].isin(DECIDED_KINDS)]
+    stored = database.partition("provisional_allowances", month) if len(before) else None
+    if stored is None:
+        return None
+    stored = stored[stored["case_id"].isin(before["case_id"]) & (stored["status"] == "computed")]
+    return pd.Series(kroner_to_ore(stored["household_income"]), index=stored["case_id"].to_numpy())
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """One dtype per column whatever the mix of computed and not computed cases, sorted by case."""
-    for column in ("annual_benefit", "monthly_benefit"):
-        frame[column] = frame[column].fillna(0).astype("int64")
-    for column in ("housing_expense_ore", "eligible_expense_ore", "income_basis_ore", "formula_amount_ore"):
-        frame[column] = frame[column].astype("Int64")
-    frame["binding_limit"] = frame["binding_limit"].astype("str")
-    frame = frame.sort_values("case_id").reset_index(drop=True)
-    return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+def _adults_before(database: AgencyDatabase, month: str) -> pd.Series:
+    """case_id -> adults_key of the month before, as its run stored it (empty when not stored)."""
+    stored = database.partition("provisional_allowances", add_months(month, -1))
+    if stored is None or "adults_key" not in stored:
+        return pd.Series(dtype="str")
+    computed = stored[stored["status"] == "computed"]
+    return computed.set_index("case_id")["adults_key"]
 
 
 def _allowance_metadata(frame: pd.DataFrame) -> dict:
@@ -105,27 +117,69 @@ def _allowance_metadata(frame: pd.DataFrame) -> dict:
         "computed": int(computed.sum()),
         "held": int((frame["status"] == "held").sum()),
         "no_payout": int((frame["status"] == "no_payout").sum()),
-        "monthly_total_kr": int(frame["monthly_benefit"].sum()),
+        "monthly_total_kr": int(frame["amount_ore"].sum() // 100),
         "binding_limit": dg.MetadataValue.json(
             frame.loc[computed, "binding_limit"].value_counts().sort_index().to_dict()),
     }
 
 
-def _hold_on_register_errors(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
-    """A computed case is held when its organisation or its lease (or the lease's unit) has a
-    finding that holds it; the finding's code is the hold's reason (README, data-quality checks)."""
-    org = findings[findings["holds"] == "organisation"].drop_duplicates("org_id").set_index("org_id")
-    lease = findings[findings["holds"] == "lease"]
-    by_lease = lease.dropna(subset=["lease_id"]).drop_duplicates("lease_id").set_index("lease_id")
-    by_unit = lease.dropna(subset=["unit_id"]).drop_duplicates("unit_id").set_index("unit_id")
-    computed = frame["status"] == "computed"
-    for keys, table in ((frame["org_id"], org), (frame["lease_id"], by_lease), (frame["unit_id"], by_unit)):
-        hit = computed & keys.isin(table.index)
-        frame.loc[hit, "reason_code"] = keys[hit].map(table["code"])
-        frame.loc[hit, "detail"] = keys[hit].map(table["detail"])
-        frame.loc[hit, "status"] = "held"
-        computed &= ~hit
+@dg.asset(partitions_def=benefit_month, group_name="payouts")
+def entitlements(
+    context: dg.AssetExecutionContext,
+    database: AgencyDatabase,
+    provisional_allowances: pd.DataFrame,
+    case_eligibility: pd.DataFrame,
+    matched_tenants: pd.DataFrame,
+    applications: pd.DataFrame,
+    register_snapshot: pd.DataFrame,
+    previous_register_snapshot: pd.DataFrame,
+    household_members: pd.DataFrame,
+    eindkomst: pd.DataFrame,
+    tax_assessments: pd.DataFrame,
+    register_quality: pd.DataFrame,
+    tenant_review_queue: pd.DataFrame,
+) -> pd.DataFrame:
+    """Earlier periods this month's run decides: back months from the first benefit day, months held
+    and now released, months of a lease reopened; each computed as of its own month with the best
+    income known (its final eIndkomst when it has arrived). One row per case and period, as
+    provisional_allowances; a case held this month keeps its open periods for a later run."""
+    month = context.partition_key
+    ledger = database.ledger()
+    first_month = go_live(ledger, month, os.environ.get(FIRST_MONTH_ENV))
+    not_held = provisional_allowances.loc[provisional_allowances["status"] != "held", "case_id"]
+    candidates = case_eligibility[case_eligibility["case_id"].isin(not_held)]
+    periods = open_periods(candidates, month, first_month, ledger)
+    inputs = _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
+                     register_quality, tenant_review_queue)
+    ended = ended_cases(ledger, month)
+    starts = reapplication_starts(applications, ended)
+    frames = [_period(period, group, inputs, ledger, matched_tenants, applications, starts)
+              for period, group in periods.groupby("period", sort=True)]
+    frame = pd.concat(frames, ignore_index=True) if frames else provisional_allowances.iloc[0:0]
+    context.add_output_metadata({
+        "first_month": first_month,
+        "periods": len(frame),
+        "computed": int((frame["status"] == "computed").sum()),
+        "due_kr": int(frame["amount_ore"].sum() // 100),
+        "by_period": dg.MetadataValue.json(frame.groupby("period").size().to_dict()),
+    })
     return frame
+
+
+def _period(period: str, open_cases: pd.DataFrame, inputs: Inputs, ledger: pd.DataFrame,
+            matched: pd.DataFrame, applications: pd.DataFrame, starts: pd.Series) -> pd.DataFrame:
+    """The open cases' entitlement for one earlier period."""
+    ids = open_cases["case_id"]
+    eligibility = assess_eligibility(matched[matched["case_id"].isin(ids)],
+                                     applications[applications["case_id"].isin(ids)],
+                                     inputs.members[inputs.members["case_id"].isin(ids)], inputs.register, period,
+                                     starts)
+    cases = _month_cases(eligibility, matched, applications, period)
+    income = final_income(period, cases, inputs.members, inputs.eindkomst, inputs.tax_assessments)
+    paid_before = set(seen_by(ledger, period)["case_id"])
+    first_computation = pd.Series(~cases["case_id"].isin(paid_before).to_numpy(), index=cases["case_id"].to_numpy())
+    frame = assess_period(period, cases, inputs, seen_by(ledger, period), first_computation, income)
+    return frame.assign(nothing_due=nothing_due_reason(frame, pd.Series(dtype="str")))
 
 
 @dg.asset(partitions_def=benefit_month, group_name="payouts")
@@ -133,12 +187,16 @@ def payouts(
     context: dg.AssetExecutionContext,
     database: AgencyDatabase,
     output: OutputFolder,
+    landing: LandingFolder,
     provisional_allowances: pd.DataFrame,
+    entitlements: pd.DataFrame,
+    lookback_corrections: pd.DataFrame,
     household_members: pd.DataFrame,
     register_snapshot: pd.DataFrame,
     register_quality: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Books the month in the ledger (only what differs from what it already holds), then writes
+    """Books the month and the earlier periods it decides in the ledger (only what differs from what
+    it already holds; each period at its own amount, on its own line), then writes
     out/payouts/YYYY-MM/ (a file per organisation, individuals.csv) and out/holds/YYYY-MM.csv, and
     the files of any earlier month that was booked but never published. The value is every ledger
     entry booked by this month's runs."""
@@ -148,11 +206,20 @@ def payouts(
         raise dg.Failure(f"no payout for {month}: the register delivery has month-level errors "
                          f"({', '.join(sorted(stopping['code'].unique()))})")
     due_now, holds_now = _month_decisions(month, provisional_allowances)
+    due_back, _ = _month_decisions(month, entitlements)
+    corrections = lookback.correction_entries(lookback_corrections)
+    objections = landing.get().read_objections(month)
+    accepted = _accepted_benefits(database, objections, month)
 
     def decide(ledger: pd.DataFrame) -> pd.DataFrame:  # runs under the ledger lock, on the ledger as it is
-        due = pd.concat([due_now, missed_months(month, ledger, due_now)], ignore_index=True)
-        due = pd.concat([due, recoveries(month, ledger, register_snapshot, due)], ignore_index=True)
-        entries = book(month, due, holds_now, ledger)
+        seen = seen_by(ledger, month)
+        back = due_back[~_keys(due_back).isin(decided(seen))]  # a concurrent run may have decided one since
+        due = pd.concat([due_now, back], ignore_index=True)
+        due = pd.concat([due, recoveries(month, seen, register_snapshot, due)], ignore_index=True)
+        once = pd.concat([_case_endings(month, ledger, provisional_allowances), corrections], ignore_index=True)
+        entries = book(month, due, holds_now, ledger, once)
+        entries = pd.concat([entries, book_deductions(month, ledger, entries, objections, accepted, due.iloc[0:0])],
+                            ignore_index=True)
         pause_at("booking")
         return entries
 
@@ -166,6 +233,7 @@ def payouts(
             for leftover in remove_leftovers(target):
                 context.log.warning(f"removed {leftover.name}, left by a writer that stopped")
         files = month_files(month, booked, provisional_allowances, household_members)
+        _publish_corrections(database, root, month, booked, lookback_corrections, household_members)
         publish(root, month, files)
     held = int((provisional_allowances["status"] == "held").sum())
     context.add_output_metadata(_payout_metadata(month, entries, files, completed, root, held))
@@ -173,13 +241,55 @@ def payouts(
 
 
 def _month_decisions(month: str, allowances: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What the month owes each computed case, and the cases it holds."""
+    """What each computed case and period is owed (with why nothing, when nothing), and the cases held."""
     computed = allowances[allowances["status"] == "computed"]
-    due_now = computed[["case_id", "lease_id", "org_id", "unit_id", "payee"]].assign(
-        period=month, amount_ore=computed["monthly_benefit"].to_numpy(np.int64) * 100)
-    held = allowances[allowances["status"] == "held"]
+    due = computed[["case_id", "lease_id", "org_id", "unit_id", "payee", "period", "amount_ore"]].assign(
+        reason_code=computed["nothing_due"].to_numpy())
+    held = allowances[(allowances["status"] == "held") & (allowances["period"] == month)]
     holds_now = held[["case_id", "lease_id", "org_id", "unit_id", "payee", "reason_code"]]
-    return due_now, holds_now.assign(period=month, amount_ore=0)
+    return due, holds_now.assign(period=month, amount_ore=0)
+
+
+def _keys(due: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([benefit_keys(due), due["period"]])
+
+
+def _case_endings(month: str, ledger: pd.DataFrame, allowances: pd.DataFrame) -> pd.DataFrame:
+    """A case_ended entry for each case the three-month rule ends after this month (RULES § 12.12)."""
+    nothing_due = allowances.set_index("case_id")["nothing_due"]
+    ending = allowances[allowances["case_id"].isin(three_months_without_income(ledger, month, nothing_due))]
+    return ending[["case_id", "lease_id", "org_id", "unit_id", "payee"]].assign(
+        period=month, kind="case_ended", amount_ore=0, reason_code=codes.CASE_ENDED_INCOME)
+
+
+def _accepted_benefits(database: AgencyDatabase, objections: pd.DataFrame, month: str) -> pd.Series:
+    """(case_id, period) -> øre the period is due with the income an upheld objection accepted."""
+    upheld = objections[(objections["decision"] == "upheld") & objections["accepted_income_ore"].notna()]
+    ledger = database.ledger()
+    seen = ledger[ledger["run_month"] < month]
+    periods = decided_periods(seen, sorted(upheld["period"].unique()), "0000-00")
+    rows = with_calc_rows(periods, stored_calc_rows(database, periods))
+    rows = rows.merge(upheld[["case_id", "period", "accepted_income_ore"]], on=["case_id", "period"])
+    annual = annual_from_monthly(rows["accepted_income_ore"].astype("int64").to_numpy())
+    return pd.Series(benefit_with_income(rows, annual), index=pd.MultiIndex.from_frame(rows[["case_id", "period"]]),
+                     dtype="int64")
+
+
+def _publish_corrections(database: AgencyDatabase, root: Path, month: str, booked: pd.DataFrame,
+                         decisions: pd.DataFrame, members: pd.DataFrame) -> None:
+    """out/lookback/, letters/ and collection/ of the month (corrections.md); the lookback file of the
+    month whose deductions this run applied again, with what went to collection."""
+    applicant = members[members["role"] == "ansoeger"].drop_duplicates("case_id").set_index("case_id")["cpr"]
+    letters = pd.concat([lookback.letters(month, decisions, applicant),
+                         case_ended_letters(month, booked, applicant)], ignore_index=True)
+    replace_file(root / "letters" / f"{month}.csv", lookback.letters_file(letters))
+    claims = lookback.collection_rows(month, claims_booked(booked, month), applicant)
+    replace_file(root / "collection" / f"{month}.csv", lookback.collection_file(claims))
+    replace_file(root / "lookback" / f"{month}.csv", lookback.lookback_file(applied_in(booked, decisions)))
+    earlier = add_months(month, -lookback.rules_for(month).deduction_delay_months)
+    announced = database.partition("lookback_corrections", earlier)
+    if announced is not None and (root / "lookback" / f"{earlier}.csv").exists():
+        replace_file(root / "lookback" / f"{earlier}.csv", lookback.lookback_file(applied_in(booked, announced)))
 
 
 def _complete_unpublished(context, database: AgencyDatabase, root: Path, booked: pd.DataFrame,

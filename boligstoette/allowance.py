@@ -15,33 +15,28 @@ Decisions where the contract leaves room (README, 'Provisional allowances'):
   `no_maximum_dwelling` is false until a source for it is delivered.
 """
 
+import hashlib
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from boligstoette import codes
 from boligstoette.eligibility import PENSIONER_PENSIONS, members_in_force
+from boligstoette.monthly_income import provisional_annual_income
 from boligstoette.months import first_timestamp
 from boligstoette.privacy import mask_text
 from boligstoette.rules import calculate
 from boligstoette.rules.csvio import money_strings
-from boligstoette.rules.parse import InputError
+from boligstoette.rules.parse import InputError, parse_decimal_strings
 
-PROVISIONAL_INCOME_MONTHS = 3
-ONE_OFF_INCOME_TYPES = ("ferietillaeg",)
+CALC_COLUMNS = (
+    "case_id", "year", "benefit", "rent_monthly", "area_m2", "persons", "children", "young_couple", "household_income",
+    "wealth", "heating_in_rent", "hot_water_in_rent", "electricity_in_rent", "heating_paid_separately",
+    "water_paid_separately", "drainage_paid_separately", "maintenance_duty", "mobility_impaired",
+    "round_the_clock_help", "disability_or_senior_pension", "no_maximum_dwelling", "first_computation",
+)  # a calc.md input row, as `_calc_frame` writes it
 DISABILITY_OR_SENIOR = ("foertidspension_efter_2003", "foertidspension_foer_2003", "seniorpension")
-
-
-def provisional_annual_income(eindkomst: pd.DataFrame, adults_cpr: pd.Series) -> pd.Series:
-    """Annual regular eIndkomst income per adult (øre, exact): 12 / k × the sum of the latest k ≤ 3 months."""
-    regular = eindkomst[~eindkomst["income_type"].isin(ONE_OFF_INCOME_TYPES)]
-    months = sorted(eindkomst["month"].unique())[-PROVISIONAL_INCOME_MONTHS:]
-    k = len(months)
-    if k == 0:
-        return pd.Series(0, index=pd.Index(adults_cpr.unique(), name="cpr"), dtype="int64")
-    total = regular[regular["month"].isin(months)].groupby("cpr")["amount_ore"].sum()
-    total = total.reindex(adults_cpr.unique(), fill_value=0).astype("int64")
-    # round half up to the øre: floor((2·12·s + k) / 2k)
-    return (2 * 12 * total + k) // (2 * k)
 
 
 def _assessment(tax: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -65,30 +60,42 @@ def calc_rows(
     eindkomst: pd.DataFrame,
     tax_assessments: pd.DataFrame,
     first_computation: pd.Series,
+    income: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """calc.md rows (text, as the CLI reads them) for `cases` (columns case_id, lease_id), and the
-    cases that cannot be computed this month with a reason (case_id, reason_code, detail)."""
-    first = first_timestamp(month)
+    """calc.md rows (text, as the CLI reads them) for `cases` (columns case_id, lease_id, and
+    optionally `day`: the case's reference day in the month, default its first day), and the cases
+    that cannot be computed this month with a reason (case_id, reason_code, detail). `income`
+    (case_id -> annual household income in øre) replaces the provisional estimate where given: the
+    final income of a past month, or the income an earlier run of the month already paid with.
+    Besides the calc columns each row has `adults_key`, which adults the household income counts."""
+    days = cases.set_index("case_id")["day"] if "day" in cases else pd.Series(dtype="datetime64[ns]")
     lease = register.drop_duplicates("lease_id").set_index("lease_id")
     rows = cases[["case_id", "lease_id"]].merge(lease, left_on="lease_id", right_index=True, how="left")
-    rent, rent_unknown = _rent_in_force(rows, previous_register, first)
-    households = _households(members[members["case_id"].isin(rows["case_id"])], month, eindkomst, tax_assessments)
+    on = pd.to_datetime(rows["case_id"].map(days)).fillna(first_timestamp(month))
+    rent, rent_unknown = _rent_in_force(rows, previous_register, on)
+    households = _households(members[members["case_id"].isin(rows["case_id"])], month, eindkomst, tax_assessments,
+                             days)
+    if income is not None:
+        override = households.index.isin(income.index)
+        households.loc[override, "income"] = households.index[override].map(income).astype("int64")
     rows = rows.join(households, on="case_id")
     no_members = rows["persons"].isna()
     problems = [_not_computable(rows.loc[rent_unknown, "case_id"], codes.RENT_NOT_KNOWN),
                 _not_computable(rows.loc[no_members, "case_id"], codes.NO_MEMBERS_IN_FORCE)]
     ok = ~no_members & rent.notna() & rows["rent_monthly_ore"].notna()
     rows, rent = rows[ok].reset_index(drop=True), rent[ok].reset_index(drop=True)
-    return _calc_frame(rows, rent, first.year, first_computation), pd.concat(problems, ignore_index=True)
+    frame = _calc_frame(rows, rent, first_timestamp(month).year, first_computation)
+    return frame.assign(adults_key=rows["adults_key"].fillna("").to_numpy()), pd.concat(problems, ignore_index=True)
 
 
 def _not_computable(case_ids: pd.Series, code: str) -> pd.DataFrame:
     return pd.DataFrame({"case_id": case_ids, "reason_code": code, "detail": codes.DESCRIPTIONS[code][0]})
 
 
-def _rent_in_force(rows: pd.DataFrame, previous: pd.DataFrame, first: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
-    """§ 9-10: the rent in force on the first day of the month: the snapshot's when it applies from
-    that day or before, else the previous snapshot's; and where neither is known."""
+def _rent_in_force(rows: pd.DataFrame, previous: pd.DataFrame, first: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """§ 9-10: the rent in force on each case's reference day (the first day of the month, or the
+    first benefit day): the snapshot's when it applies from that day or before, else the previous
+    snapshot's; and where neither is known."""
     rent = rows["rent_monthly_ore"].astype("Int64")
     future = rows["rent_effective_from"] > first
     if not future.any():
@@ -100,10 +107,11 @@ def _rent_in_force(rows: pd.DataFrame, previous: pd.DataFrame, first: pd.Timesta
     return rent.where(~future, prev_rent.where(usable)), future & ~usable
 
 
-def _households(members: pd.DataFrame, month: str, eindkomst: pd.DataFrame, tax: pd.DataFrame) -> pd.DataFrame:
-    """Per case: persons, children, the benefit-deciding flags, the young couple test, and the
-    adults' provisional income and wealth (øre)."""
-    people = members_in_force(members, month)
+def _households(members: pd.DataFrame, month: str, eindkomst: pd.DataFrame, tax: pd.DataFrame,
+                days: pd.Series) -> pd.DataFrame:
+    """Per case: persons, children, the benefit-deciding flags, the young couple test, the adults'
+    provisional income and wealth (øre), and `adults_key` (which adults were counted)."""
+    people = members_in_force(members, month, days)
     people["child"] = people["age"] < 18  # calc.md: children are the members under 18 that day
     adults = people[~people["child"]]
     people["boligydelse"] = people["pension"].isin(PENSIONER_PENSIONS)
@@ -125,7 +133,23 @@ def _households(members: pd.DataFrame, month: str, eindkomst: pd.DataFrame, tax:
         wealth=adults["cpr"].map(assessed["wealth_ore"]).fillna(0).astype("int64"),
     )
     money = adults.groupby("case_id")[["income", "wealth"]].sum()
-    return per_case.join(young).join(money)
+    return per_case.join(young).join(money).join(adults_keys(adults))
+
+
+def adults_keys(adults: pd.DataFrame) -> pd.Series:
+    """Per case, a digest of the adults whose income is counted: the lookback tells an income change
+    from a change of household by it (§ 8 d stk. 3). A digest, so the CPR numbers are not repeated."""
+    joined = adults.sort_values("cpr").groupby("case_id")["cpr"].agg(",".join)
+    return joined.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:16]).rename("adults_key")
+
+
+def kroner_to_ore(text: pd.Series) -> np.ndarray:
+    """A calc row's money text ('1234.50') back to exact øre (the rules' own parser)."""
+    ore, bad, _ = parse_decimal_strings(pa.array(text.to_numpy(dtype=object), type=pa.string()), scale=2,
+                                        allow_negative=True)
+    if bad.any():
+        raise ValueError("a stored calc row holds money that is not kroner with two decimals")
+    return np.asarray(ore, dtype=np.int64)
 
 
 def _kroner(ore: pd.Series) -> pd.Series:

@@ -56,9 +56,17 @@ COMPUTATION_CODES = (RENT_NOT_KNOWN, NO_MEMBERS_IN_FORCE, CALC_INPUT_REJECTED)
 # --- payment: a second case for what is already paid ----------------------------------------------
 DUPLICATE_CASE_ON_LEASE = "DUPLICATE_CASE_ON_LEASE"
 
+# --- the case's timeline: why a computed period has nothing due, and the three-month rule ---------
+NO_BENEFIT_INCOME = "NO_BENEFIT_INCOME"
+NO_BENEFIT_RENT_ZERO = "NO_BENEFIT_RENT_ZERO"
+NO_BENEFIT_HOUSEHOLD_CHANGED = "NO_BENEFIT_HOUSEHOLD_CHANGED"
+CASE_ENDED_INCOME = "CASE_ENDED_INCOME"
+NOTHING_DUE_CODES = (NO_BENEFIT_INCOME, NO_BENEFIT_RENT_ZERO, NO_BENEFIT_HOUSEHOLD_CHANGED)
+
 # the order reason codes appear in `reason_codes` (';'-joined)
 ELIGIBILITY_ORDER = (
     *MATCH_HOLD_CODES,
+    CASE_ENDED_INCOME,
     LEASE_ENDED,
     LEASE_NOT_STARTED,
     NOT_YET_STARTED,
@@ -162,6 +170,28 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "between deliveries); a lease has one benefit a month, so this case is not paid as well.",
         "Merge the two cases or close the one that should not exist.",
     ),
+    NO_BENEFIT_INCOME: (
+        "The period was computed and the household's income leaves no benefit (the ledger's reason for a "
+        "period decided at 0 kr). Three such months in a row end the case (RULES § 12.12).",
+        "Nothing; the lookback corrects the period if the final income turns out lower.",
+    ),
+    NO_BENEFIT_RENT_ZERO: (
+        "The period was computed with a rent of 0 kr (a free-rent month, or temporary rehousing paid by an "
+        "insurer): 0 kr for that month, benefit again from the next, and the month does not count toward "
+        "the three-month rule (RULES § 8.2, § 12.6).",
+        "Nothing.",
+    ),
+    NO_BENEFIT_HOUSEHOLD_CHANGED: (
+        "The period was computed at 0 kr after the household changed since the period before; it does not "
+        "count toward the three-month rule (RULES § 12.12).",
+        "Nothing.",
+    ),
+    CASE_ENDED_INCOME: (
+        "Three months in a row without payment because of income ended the case (RULES § 12.12); a letter "
+        "was sent. An application received before the end of the month after the third month gives benefit "
+        "from the start of that month.",
+        "Nothing unless the household applies again.",
+    ),
 }
 
 # Eligibility failures a case worker can clear (the case waits); the other eligibility codes are no
@@ -174,7 +204,7 @@ _SCOPE_CONSEQUENCE = {"month": MONTH_STOPPED, "organisation": HELD, "lease": HEL
 @dataclass(frozen=True)
 class Reason:
     code: str
-    source: str  # matching, eligibility, computation, payment, register
+    source: str  # matching, eligibility, computation, payment, timeline, register
     consequence: str  # HELD, NO_PAYOUT, MONTH_STOPPED or REPORTED
     meaning: str
     action: str
@@ -182,7 +212,8 @@ class Reason:
 
 def _case_reason(code: str) -> Reason:
     source = ("matching" if code in MATCH_HOLD_CODES else "computation" if code in COMPUTATION_CODES
-              else "payment" if code == DUPLICATE_CASE_ON_LEASE else "eligibility")
+              else "payment" if code == DUPLICATE_CASE_ON_LEASE
+              else "timeline" if code in (*NOTHING_DUE_CODES, CASE_ENDED_INCOME) else "eligibility")
     meaning, action = DESCRIPTIONS[code]
     return Reason(code, source, HELD if code in _HELD_CASE_CODES else NO_PAYOUT, meaning, action)
 

@@ -241,6 +241,22 @@ CHANGE_NOTIFICATION = Contract(
     ),
 )
 
+# corrections.md: case workers' decisions on objections to a lookback letter. accepted_income is the
+# household's monthly income the case worker accepts (so the monthly income range); it matters only
+# when the objection is upheld, and a file may leave the column out (code may accept more).
+OBJECTIONS = Contract(
+    "objections (indsigelser)",
+    (
+        Column("case_id"),
+        Column("period", "month"),
+        _enum("decision", ("upheld", "rejected")),
+        _money("accepted_income", INCOME_RANGE, required=False),
+        Column("decided_by"),
+        Column("decided_at", "timestamp"),
+    ),
+    accepts_absent=frozenset({"accepted_income"}),
+)
+
 
 # --- reading -------------------------------------------------------------------------------------
 

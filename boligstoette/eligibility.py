@@ -43,22 +43,36 @@ ELIGIBILITY_COLUMNS = (
 )
 
 
-def _age_on(birth: pd.Series, day: pd.Timestamp) -> np.ndarray:
-    """Completed years on `day` (NaN birth -> -1)."""
+def _age_on(birth: pd.Series, day: pd.Series | pd.Timestamp) -> np.ndarray:
+    """Completed years on `day` (one day, or one per member; NaN birth -> -1)."""
     b = pd.to_datetime(birth)
-    years = day.year - b.dt.year
-    before = (b.dt.month > day.month) | ((b.dt.month == day.month) & (b.dt.day > day.day))
+    d = pd.Series(pd.to_datetime(day), index=b.index) if isinstance(day, pd.Series) else None
+    year, month, dom = (d.dt.year, d.dt.month, d.dt.day) if d is not None else (day.year, day.month, day.day)
+    years = year - b.dt.year
+    before = (b.dt.month > month) | ((b.dt.month == month) & (b.dt.day > dom))
     return (years - before.astype("Int64")).fillna(-1).astype(np.int64).to_numpy()
 
 
-def members_in_force(members: pd.DataFrame, month: str) -> pd.DataFrame:
-    """The members in force on the first day of `month`, with `age` on that day."""
+def members_in_force(members: pd.DataFrame, month: str, days: pd.Series | None = None) -> pd.DataFrame:
+    """The members in force on each case's reference day of `month`, with `age` on that day: the
+    first day of the month, or the case's day in `days` (case_id -> Timestamp), which is its first
+    benefit day when the benefit starts within the month (moved in on the 25th: the household that
+    moved in)."""
     first = first_timestamp(month)
+    day = members["case_id"].map(days).fillna(first) if days is not None else pd.Series(first, index=members.index)
+    day = pd.to_datetime(day)
     mf, mt = pd.to_datetime(members["member_from"]), pd.to_datetime(members["member_to"])
-    ok = (mf <= first) & (mt.isna() | (mt >= first))
+    ok = (mf <= day) & (mt.isna() | (mt >= day))
     out = members[ok.to_numpy()].copy()
-    out["age"] = _age_on(out["birth_date"], first)
+    out["age"] = _age_on(out["birth_date"], day[ok.to_numpy()])
     return out
+
+
+def reference_days(first_benefit_date: pd.Series, month: str) -> pd.Series:
+    """Per case, the day of `month` its household and rent are taken on: the first day of the month,
+    or the first benefit day when the benefit starts later in the month (RULES § 7.1)."""
+    first = first_timestamp(month)
+    return pd.to_datetime(first_benefit_date).where(lambda d: d > first, first)
 
 
 def first_benefit(applications: pd.DataFrame) -> pd.DataFrame:
@@ -86,19 +100,30 @@ def assess_eligibility(
     members: pd.DataFrame,
     register: pd.DataFrame,
     month: str,
+    starts: pd.Series | None = None,
+    ended: pd.Index | None = None,
 ) -> pd.DataFrame:
-    """One row per case of `applications` (ELIGIBILITY_COLUMNS); see the module docstring."""
+    """One row per case of `applications` (ELIGIBILITY_COLUMNS); see the module docstring. Under the
+    three-month rule (RULES § 12.12), `ended` are the cases it ended and `starts` (case_id -> day) the
+    first benefit day of a timely reapplication."""
     first = first_timestamp(month)
     last = first + pd.offsets.MonthEnd(0)
     apps = applications.drop_duplicates("case_id", keep="last").reset_index(drop=True)
     case_id = apps["case_id"].astype("str")
     case_index = pd.Index(case_id.to_numpy(dtype=object))
     reasons: dict[str, np.ndarray] = {code: np.zeros(len(apps), bool) for code in codes.ELIGIBILITY_ORDER}
-    household = _household_in_force(members, month, case_index)
+    fb = first_benefit(apps)
+    if starts is not None and len(starts):
+        start = fb["case_id"].map(starts)
+        fb["first_benefit_date"] = pd.to_datetime(start).fillna(fb["first_benefit_date"]).astype("datetime64[us]")
+        fb["first_benefit_month"] = fb["first_benefit_date"].dt.strftime("%Y-%m").astype("str")
+    days = reference_days(pd.Series(fb["first_benefit_date"].to_numpy(), index=case_index), month)
+    household = _household_in_force(members, month, case_index, days)
     pensioner = _pensioner(household)
     _household_reasons(household, reasons)
-    fb = first_benefit(apps)
     reasons[codes.NOT_YET_STARTED] = (fb["first_benefit_date"] > last).to_numpy()
+    if ended is not None:
+        reasons[codes.CASE_ENDED_INCOME] = case_index.isin(ended)
     lease_id, payable = _match_reasons(matches, case_index, reasons)
     lease, found = _matched_leases(register, lease_id)
     _lease_period_reasons(lease, found, first, last, reasons)
@@ -132,8 +157,8 @@ class _Household:
         return out
 
 
-def _household_in_force(members: pd.DataFrame, month: str, case_index: pd.Index) -> _Household:
-    mem = members_in_force(members, month)
+def _household_in_force(members: pd.DataFrame, month: str, case_index: pd.Index, days: pd.Series) -> _Household:
+    mem = members_in_force(members, month, days[~days.index.duplicated()])
     mci = case_index.get_indexer(mem["case_id"].to_numpy(dtype=object))
     return _Household(mem[mci >= 0], mci[mci >= 0], len(case_index))
 

@@ -91,6 +91,7 @@ _KINDS = (
     _Kind("income", "forskud", *_YEAR),
     _Kind("income", "aarsopgoerelse", *_YEAR),
     _Kind("income", "pension_settlement", *_YEAR),
+    _Kind("objections", "objections", *_DAY),
 )
 
 
@@ -259,6 +260,23 @@ class Landing:
                     frames.append(frame.assign(kind=kind))
         empty = contracts.empty_frame(contracts.FORSKUD).assign(kind=pd.Series(dtype="str"))
         return pd.concat([empty, *frames], ignore_index=True).astype({"personal_income_ore": "Int64"})
+
+    # --- case workers' decisions ----------------------------------------------------------------
+
+    def read_objections(self, month: str) -> pd.DataFrame:
+        """Objections to lookback letters decided by the month's cut-off (corrections.md): every
+        file dated on or before the cut-off day, rows decided on or before the cut-off instant, the
+        latest `decided_at` per (case_id, period) winning. Equal `decided_at`: the later file, then
+        the later line wins, so a correction written after the original replaces it. A file dated
+        before the cut-off may carry a decision made after it (a batch written late): that row
+        waits for a later month like any later delivery."""
+        frames = [contracts.read_csv(d.path, contracts.OBJECTIONS)
+                  for d in self._dated_until("objections", "objections", month)]
+        objections = pd.concat([contracts.empty_frame(contracts.OBJECTIONS), *frames], ignore_index=True)
+        known = objections[objections["decided_at"] <= cutoff_instant(month, self.cutoff_day)]
+        latest = known.sort_values("decided_at", kind="stable").drop_duplicates(["case_id", "period"], keep="last")
+        return latest.sort_values(["case_id", "period"]).reset_index(drop=True)
+
 
 
 def _all_rows_for(path: Path, frame: pd.DataFrame, column: str, value: object) -> None:

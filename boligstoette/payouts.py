@@ -21,6 +21,15 @@ from boligstoette.outputs import replace_file, replace_folder
 from boligstoette.privacy import for_organisation
 
 PAYEES = ("organisation", "applicant")  # applications.payee: the housing organisation or the tenant
+# Ledger entry kinds. Money (signed øre; their sum per lease and period is what the period has received):
+# payment (+) and recovery (-) of what is due, a lookback supplement (+) or deduction (-, taken from a
+# payment), a claim (-, the part of a deduction handed to collection). Not money: hold (a period held),
+# nil (a period decided with nothing due, and why), hearing (a lookback deduction announced by letter,
+# amount = the proposed deduction), case_ended (the three-month rule ended the case after `period`).
+MONEY_KINDS = ("payment", "recovery", "supplement", "deduction", "claim")
+PAID_OUT_KINDS = ("payment", "recovery", "supplement", "deduction")  # the lines of the payout files
+DECIDED_KINDS = (*MONEY_KINDS, "nil")  # a period with one of these has been decided, 0 kr included
+ONCE_PER_RUN_KINDS = ("nil", "supplement", "hearing", "deduction", "claim", "case_ended")
 LEDGER_COLUMNS = {
     "entry_id": "str", "run_month": "str", "period": "str", "case_id": "str", "kind": "str",
     "amount_ore": "int64", "payee": "str", "org_id": "str", "unit_id": "str", "lease_id": "str",
@@ -71,35 +80,71 @@ def _with_ids(entries: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     return entries[list(LEDGER_COLUMNS)].astype(LEDGER_COLUMNS)
 
 
-def book(run_month: str, due: pd.DataFrame, held: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
-    """New ledger entries for a run of `run_month`.
+def seen_by(ledger: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The ledger as the runs of `month` and earlier left it: what a run of `month` decides from, so a
+    rerun of a past month decides what it decided then (contracts/README.md, 'Known at the cut-off')."""
+    return ledger[ledger["run_month"] <= month]
+
+
+def net_received(ledger: pd.DataFrame) -> pd.Series:
+    """Øre each (lease key, period) has received: the sum of its money entries."""
+    money = ledger[ledger["kind"].isin(MONEY_KINDS)]
+    return money.groupby([benefit_keys(money), money["period"]])["amount_ore"].sum()
+
+
+def decided(ledger: pd.DataFrame) -> pd.MultiIndex:
+    """(lease key, period) and (case_id, period) pairs the ledger has decided: paid, recovered, corrected
+    or found to owe nothing. Both keys, so a case that moved to another lease is not paid twice."""
+    rows = ledger[ledger["kind"].isin(DECIDED_KINDS)]
+    by_lease = _lease_periods(benefit_keys(rows), rows["period"])
+    by_case = _lease_periods(rows["case_id"], rows["period"])
+    return by_lease.append(by_case).unique()
+
+
+def book(run_month: str, due: pd.DataFrame, held: pd.DataFrame, ledger: pd.DataFrame,
+         once: pd.DataFrame | None = None) -> pd.DataFrame:
+    """New ledger entries for a run of `run_month`, decided from `seen_by(ledger, run_month)`.
 
     due:  case_id, period, amount_ore (what is owed for the period, 0 when nothing), payee, org_id,
-          unit_id, lease_id — at most one row per lease (or case without a lease) and period.
+          unit_id, lease_id, optionally reason_code (why nothing is due) — at most one row per lease
+          (or case without a lease) and period.
     held: case_id, period, amount_ore (what would be due, 0 when unknown), payee, org_id, unit_id,
           lease_id, reason_code — cases whose payout is held.
-    Booked: payment (> 0) or recovery (< 0) of the difference between due and what the ledger
-    already holds for the lease and period, whichever case it was booked under; a hold entry
-    once per (case, period, reason).
+    once: entries of ONCE_PER_RUN_KINDS this run decided (lookback corrections, the three-month rule).
+    Booked: payment (> 0) or recovery (< 0) of the difference between due and what the lease and
+    period have received, whichever case it was booked under; a nil entry for a period first decided
+    with nothing due; a hold entry once per (case, period, reason); each `once` entry unless this
+    run month already booked that kind for the lease and period (a rerun).
     """
     keys = pd.MultiIndex.from_arrays([benefit_keys(due), due["period"]])
     if keys.has_duplicates:
         twice = keys[keys.duplicated()][0]
         raise ValueError(f"two cases are due for lease {twice[0]} and period {twice[1]}: one must be held")
-    money = ledger[ledger["kind"].isin(["payment", "recovery"])]
-    paid = money.groupby([benefit_keys(money), money["period"]])["amount_ore"].sum()
-    difference = due["amount_ore"].to_numpy(np.int64) - paid.reindex(keys, fill_value=0).to_numpy(np.int64)
+    seen = seen_by(ledger, run_month)
+    difference = due["amount_ore"].to_numpy(np.int64) - net_received(seen).reindex(keys, fill_value=0).to_numpy(
+        np.int64)
     moves = due.assign(amount_ore=difference)[difference != 0]
     moves = moves.assign(kind=np.where(moves["amount_ore"] > 0, "payment", "recovery"), reason_code="")
+    nil = due[(due["amount_ore"] == 0).to_numpy() & ~keys.isin(decided(seen))].assign(kind="nil")
 
     booked_holds = ledger[ledger["kind"] == "hold"][["case_id", "period", "reason_code"]]
     new_holds = held.merge(booked_holds, how="left", indicator=True)
     new_holds = new_holds[new_holds["_merge"] == "left_only"].drop(columns="_merge").assign(kind="hold")
 
-    entries = pd.concat([moves, new_holds], ignore_index=True).assign(run_month=run_month)
+    entries = pd.concat([moves, nil, new_holds, _not_yet_booked(once, ledger, run_month)], ignore_index=True)
     if entries.empty:
         return empty_ledger()
-    return _with_ids(entries.fillna({"unit_id": "", "lease_id": "", "org_id": ""}), ledger)
+    entries = entries.assign(run_month=run_month)
+    return _with_ids(entries.fillna({"unit_id": "", "lease_id": "", "org_id": "", "reason_code": ""}), ledger)
+
+
+def _not_yet_booked(once: pd.DataFrame | None, ledger: pd.DataFrame, run_month: str) -> pd.DataFrame:
+    if once is None or once.empty:
+        return empty_ledger().drop(columns=["entry_id", "run_month"])
+    mine = ledger[ledger["run_month"] == run_month]
+    have = pd.MultiIndex.from_arrays([benefit_keys(mine), mine["period"], mine["kind"]])
+    wanted = pd.MultiIndex.from_arrays([benefit_keys(once), once["period"], once["kind"]])
+    return once[~wanted.isin(have)]
 
 
 def hold_duplicate_cases(allowances: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +155,7 @@ def hold_duplicate_cases(allowances: pd.DataFrame, ledger: pd.DataFrame) -> pd.D
     doubled = computed[computed["lease_id"].duplicated(keep=False)]
     if doubled.empty:
         return allowances
-    money = ledger[ledger["kind"].isin(["payment", "recovery"])]
+    money = ledger[ledger["kind"].isin(MONEY_KINDS)]
     paying = money.drop_duplicates("lease_id", keep="last").set_index("lease_id")["case_id"]
     order = doubled.assign(_paid=(doubled["case_id"] != doubled["lease_id"].map(paying)))
     keeper = order.sort_values(["lease_id", "_paid", "case_id"]).drop_duplicates("lease_id").set_index("lease_id")
@@ -132,7 +177,7 @@ def recoveries(month: str, ledger: pd.DataFrame, register: pd.DataFrame, decided
     at all (lease ended before the month began): due 0, so the ledger books a recovery. A tenant
     liable for part of a month keeps the whole month (RULES.md § 12.7). Per lease and period,
     whichever case the money was booked under; `decided` (this run's dues) wins."""
-    money = ledger[ledger["kind"].isin(["payment", "recovery"]) & (ledger["payee"] == "organisation")]
+    money = ledger[ledger["kind"].isin(MONEY_KINDS) & (ledger["payee"] == "organisation")]
     money = money.assign(key=benefit_keys(money))
     paid = money.groupby(["key", "period"], as_index=False).agg(
         amount_ore=("amount_ore", "sum"), case_id=("case_id", "last"), lease_id=("lease_id", "last"),
@@ -145,27 +190,16 @@ def recoveries(month: str, ledger: pd.DataFrame, register: pd.DataFrame, decided
     return gone.drop(columns="key").assign(amount_ore=0, payee="organisation")
 
 
-def missed_months(month: str, ledger: pd.DataFrame, due_now: pd.DataFrame) -> pd.DataFrame:
-    """Months a case was held and its lease never paid, now that the case is paid again on the same
-    lease: paid at this month's amount (nothing yet recomputes them from final income)."""
-    held = ledger[(ledger["kind"] == "hold") & (ledger["period"] < month)]
-    held = held.drop_duplicates(["case_id", "period"])[["case_id", "period", "lease_id"]]
-    money = ledger[ledger["kind"].isin(["payment", "recovery"])]
-    paid = _lease_periods(benefit_keys(money), money["period"])
-    held = held[~_lease_periods(benefit_keys(held), held["period"]).isin(paid)]
-    return held.merge(due_now.drop(columns="period"), on=["case_id", "lease_id"], how="inner")
-
-
 # --- files ---------------------------------------------------------------------------------------
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8")
 
 
 def organisation_files(month: str, entries: pd.DataFrame, members: pd.DataFrame) -> dict[str, bytes]:
     """org_<org_id>.csv per organisation paid: birth date and masked CPR only, a TOTAL line last."""
-    paid = entries[(entries["payee"] == "organisation") & entries["kind"].isin(["payment", "recovery"])]
+    paid = entries[(entries["payee"] == "organisation") & entries["kind"].isin(PAID_OUT_KINDS)]
     applicant = members[members["role"] == "ansoeger"].drop_duplicates("case_id").set_index("case_id")
     files = {}
     for org_id, rows in paid.sort_values(["case_id", "period", "entry_id"]).groupby("org_id", sort=True):
@@ -182,16 +216,16 @@ def organisation_files(month: str, entries: pd.DataFrame, members: pd.DataFrame)
         total = pd.DataFrame([{"period": month, "payout_date": payout_date(month).isoformat(), "case_id": "TOTAL",
                                "unit_id": "", "lease_id": "", "tenant_birth_date": "", "cpr_masked": "",
                                "amount": int(lines["amount"].sum())}])
-        files[f"org_{org_id}.csv"] = _csv(pd.concat([lines, total], ignore_index=True))
+        files[f"org_{org_id}.csv"] = csv_bytes(pd.concat([lines, total], ignore_index=True))
     return files
 
 
 def individuals_file(month: str, entries: pd.DataFrame, members: pd.DataFrame) -> bytes:
     """individuals.csv: payouts to tenants and owners on their NemKonto (internal; full CPR)."""
-    paid = entries[(entries["payee"] == "applicant") & entries["kind"].isin(["payment", "recovery"])]
+    paid = entries[(entries["payee"] == "applicant") & entries["kind"].isin(PAID_OUT_KINDS)]
     paid = paid.sort_values(["case_id", "period", "entry_id"])
     applicant = members[members["role"] == "ansoeger"].drop_duplicates("case_id").set_index("case_id")
-    return _csv(pd.DataFrame({
+    return csv_bytes(pd.DataFrame({
         "period": paid["period"],
         "payout_date": payout_date(month).isoformat(),
         "case_id": paid["case_id"],
@@ -203,7 +237,7 @@ def individuals_file(month: str, entries: pd.DataFrame, members: pd.DataFrame) -
 def holds_file(month: str, holds: pd.DataFrame) -> bytes:
     """holds/YYYY-MM.csv: every case held this month and why (no CPR)."""
     holds = holds.sort_values(["case_id", "reason_code"])
-    return _csv(pd.DataFrame({
+    return csv_bytes(pd.DataFrame({
         "period": month,
         "case_id": holds["case_id"],
         "org_id": holds["org_id"].fillna(""),
@@ -288,7 +322,7 @@ class MonthSummary:
 def summarise_month(allowances: pd.DataFrame, booked: pd.DataFrame) -> MonthSummary:
     """What the month's runs decided (`provisional_allowances`) and booked (`payouts`: every entry
     booked by this month's runs, so a rerun that books nothing still shows what the month paid)."""
-    money = booked[booked["kind"].isin(["payment", "recovery"])]
+    money = booked[booked["kind"].isin(PAID_OUT_KINDS)]
     paid, recovered = money[money["amount_ore"] > 0], money[money["amount_ore"] < 0]
     held = allowances[allowances["status"] == "held"]
     return MonthSummary(

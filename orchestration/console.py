@@ -18,7 +18,8 @@ from orchestration.settings import Settings
 from orchestration.warehouse import STORED_ROWS, Warehouse
 
 # What a month writes under the output folder, per kind of output.
-OUTPUT_FOLDERS = ("payouts/{month}", "holds/{month}.csv", "register_errors/{month}", "data_docs/{month}")
+OUTPUT_FOLDERS = ("payouts/{month}", "holds/{month}.csv", "lookback/{month}.csv", "letters/{month}.csv",
+                  "collection/{month}.csv", "register_errors/{month}", "data_docs/{month}")
 
 
 @dataclass(frozen=True)

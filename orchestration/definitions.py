@@ -4,6 +4,7 @@ import dagster as dg
 
 import assets.cases
 import assets.income
+import assets.lookback
 import assets.matching
 import assets.payouts
 import assets.quality
@@ -12,7 +13,7 @@ from orchestration.jobs import monthly_after_cutoff, monthly_benefit_job
 from orchestration.resources import resources_from_env
 
 ALL_ASSETS = dg.load_assets_from_modules(
-    [assets.register, assets.cases, assets.income, assets.matching, assets.payouts, assets.quality]
+    [assets.register, assets.cases, assets.income, assets.matching, assets.payouts, assets.lookback, assets.quality]
 )
 
 defs = dg.Definitions(

@@ -12,7 +12,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "reason_codes.md"
 
 
 def test_every_code_of_every_stage_is_registered_once_with_a_consequence():
-    case_codes = (*codes.ELIGIBILITY_ORDER, *codes.COMPUTATION_CODES, codes.DUPLICATE_CASE_ON_LEASE)
+    case_codes = (*codes.ELIGIBILITY_ORDER, *codes.COMPUTATION_CODES, codes.DUPLICATE_CASE_ON_LEASE,
+                  *codes.NOTHING_DUE_CODES)
     assert set(codes.REASONS) == set(case_codes) | set(CHECKS)
     assert len(codes.REASONS) == len(case_codes) + len(CHECKS)
     for reason in codes.REASONS.values():

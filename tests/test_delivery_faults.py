@@ -109,12 +109,13 @@ MONEY = {
     ("AARSOPGOERELSE", "personal_income"): INCOME,
     ("AARSOPGOERELSE", "wealth"): WEALTH,
 }
+RANGE_TESTED_ELSEWHERE = {("OBJECTIONS", "accepted_income")}  # the sample has no objections: test_lookback_landing.py
 
 
 def test_every_money_column_of_every_contract_has_its_range_here():
     found = {(name, c.name) for name, contract in vars(contracts).items() if isinstance(contract, contracts.Contract)
              for c in contract.columns if c.kind == "money"}
-    assert found == set(MONEY)
+    assert found == set(MONEY) | RANGE_TESTED_ELSEWHERE
 
 
 @pytest.mark.parametrize("contract, column", list(MONEY))

@@ -13,13 +13,13 @@ from boligstoette.payouts import (
     book,
     empty_ledger,
     hold_duplicate_cases,
-    missed_months,
     month_files,
     payout_date,
     publish,
     recoveries,
     unpublished_months,
 )
+from boligstoette.timeline import open_periods
 
 
 @pytest.mark.parametrize("month, expected", [
@@ -104,7 +104,7 @@ def test_of_two_cases_on_one_lease_the_one_already_paid_is_paid_and_the_other_he
     assert fresh.set_index("case_id")["status"].to_dict() == {"K2": "held", "K1": "computed"}
 
 
-def test_a_recovery_and_a_missed_month_follow_the_lease_not_the_case():
+def test_a_recovery_and_an_open_month_follow_the_lease_not_the_case():
     paid = book("2026-11", _due(50000, period="2026-11", case="K1"), NO_HOLDS, empty_ledger())
     register = pd.DataFrame({"lease_id": ["L1"], "lease_end": [pd.Timestamp("2026-10-31")]})
     owed = recoveries("2026-12", paid, register, _due(0, case="K2").iloc[:0])
@@ -115,13 +115,13 @@ def test_a_recovery_and_a_missed_month_follow_the_lease_not_the_case():
     held = pd.DataFrame([dict(case_id="K3", period="2026-10", amount_ore=0, payee="organisation", org_id="900",
                               unit_id="U3", lease_id="L3", reason_code="DQ_RENT_DROP")])
     ledger = book("2026-10", _due(0).iloc[:0], held, empty_ledger())
-    due_now = _due(70000, case="K3", lease="L3")
-    assert missed_months("2026-12", ledger, due_now)[["case_id", "period", "amount_ore"]].values.tolist() == [
-        ["K3", "2026-10", 70000]]
-    # the lease was paid for that month under another case meanwhile: nothing missed
+    case = pd.DataFrame({"case_id": ["K3"], "lease_id": ["L3"], "first_benefit_date": [pd.Timestamp("2026-10-01")]})
+    # a held month is still open: the December run decides October and November
+    assert open_periods(case, "2026-12", "2026-10", ledger)["period"].tolist() == ["2026-10", "2026-11"]
+    # the lease was paid for October under another case meanwhile: only November is open
     ledger = pd.concat([ledger, book("2026-10", _due(70000, period="2026-10", case="K4", lease="L3"), NO_HOLDS,
                                      ledger)])
-    assert missed_months("2026-12", ledger, due_now).empty
+    assert open_periods(case, "2026-12", "2026-10", ledger)["period"].tolist() == ["2026-11"]
 
 
 # --- one case the calculation cannot take holds that case, not the month ----------------------------

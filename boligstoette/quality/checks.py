@@ -125,14 +125,17 @@ _CHECKS = (
         "DQ_RENT_DROP", "lease", "lease",
         "The rent fell sharply since the previous snapshot. Please confirm the new rent.",
         "RULES § 12.3: a rent cut sharply by mistake stops (or cuts) the payout. Ordinary rent changes "
-        "are a few per cent; a larger cut is held and confirmed before it reaches the citizen.",
+        "are a few per cent; a larger cut is held and confirmed before it reaches the citizen. A rent of "
+        "exactly 0 kr is not a cut to confirm: a free-rent month or rehousing paid by an insurer gives 0 kr "
+        "benefit for that month (RULES § 8.2, § 12.6).",
         "rent_down",
     ),
     Check(
         "DQ_RENT_JUMP", "lease", "lease",
         "The rent rose sharply since the previous snapshot. Please confirm the new rent.",
         "RULES § 12.3: a wrong rent changes the amount; a jump this size is far outside ordinary "
-        "adjustments and would raise the benefit that must later be recovered.",
+        "adjustments and would raise the benefit that must later be recovered. The return from a rent of "
+        "0 kr (the month after a free-rent month) is not a jump.",
         "rent_up",
     ),
     Check(

@@ -467,14 +467,16 @@ def _rents(ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rent_jumps(ctx: _Context) -> _Flags:
-    """A rent falling or rising by more than the limits; a rent appearing where there was none rose."""
+    """A rent falling or rising by more than the limits, to or from a rent of 0 kr excepted."""
     th, found = ctx.th, ctx.found
     rent, rent_p = _rents(ctx)
     rent_f, rent_pf = rent.astype(np.float64), rent_p.astype(np.float64)
-    m = found & (rent_p > 0) & ((rent_pf - rent_f) > th.rent_down * rent_pf)
+    # a rent of exactly 0 is a free-rent month or rehousing paid by an insurer (RULES § 8.2, § 12.6):
+    # 0 kr benefit for that month, not a suspected error; nor is the return from it the month after
+    m = found & (rent_p > 0) & (rent > 0) & ((rent_pf - rent_f) > th.rent_down * rent_pf)
     yield "DQ_RENT_DROP", m, _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr. (",
                                    _pct(rent_p[m], rent[m]), f" %; limit -{th.rent_down * 100:g} %)")
-    m = found & (((rent_p > 0) & ((rent_f - rent_pf) > th.rent_up * rent_pf)) | ((rent_p <= 0) & (rent > 0)))
+    m = found & (rent_p > 0) & ((rent_f - rent_pf) > th.rent_up * rent_pf)
     yield "DQ_RENT_JUMP", m, _join("rent ", _fmt_money(rent_p[m]), " -> ", _fmt_money(rent[m]), " kr. (",
                                    _pct(rent_p[m], rent[m]), f" %; limit +{th.rent_up * 100:g} %)")
 

@@ -234,7 +234,8 @@ def _rent(row, rent, supp=None, eff="2026-12-01"):
         (640_000, set()),  # an ordinary cut
         (455_000, set()),  # exactly 30 % down: not more than 30 %
         (454_999, {"DQ_RENT_DROP"}),
-        (0, {"DQ_RENT_DROP"}),
+        (1, {"DQ_RENT_DROP"}),
+        (0, set()),  # a free-rent month (RULES § 8.2, § 12.6): 0 kr benefit that month, not an error
         (975_000, set()),  # exactly 50 % up
         (975_001, {"DQ_RENT_JUMP"}),
     ],
@@ -244,6 +245,12 @@ def test_rent_drop_and_jump(new_rent, expected):
     changed = _rent(row, new_rent) if new_rent != 650_000 else row
     notes = [rent_notification(row, changed)] if new_rent != 650_000 else []
     assert codes_of(assess([row], [changed], notes)) == expected
+
+
+def test_the_month_after_a_free_rent_month_is_not_a_jump():
+    free = _rent(lease(1), 0)
+    back = _rent(free, 650_000, eff="2027-01-01")
+    assert codes_of(assess([free], [back], [rent_notification(free, back)])) == set()
 
 
 def test_rent_thresholds_are_configurable():
