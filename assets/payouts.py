@@ -170,6 +170,8 @@ def _period(period: str, open_cases: pd.DataFrame, inputs: Inputs, ledger: pd.Da
             matched: pd.DataFrame, applications: pd.DataFrame, starts: pd.Series) -> pd.DataFrame:
     """The open cases' entitlement for one earlier period."""
     ids = open_cases["case_id"]
+    # the match stands; whether the lease was in force is judged for the period (LEASE_ENDED/NOT_STARTED)
+    matched = matched.assign(payable=matched["lease_id"].notna() & matched["hold_reason"].isna())
     eligibility = assess_eligibility(matched[matched["case_id"].isin(ids)],
                                      applications[applications["case_id"].isin(ids)],
                                      inputs.members[inputs.members["case_id"].isin(ids)], inputs.register, period,

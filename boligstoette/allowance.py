@@ -71,7 +71,8 @@ def calc_rows(
     days = cases.set_index("case_id")["day"] if "day" in cases else pd.Series(dtype="datetime64[ns]")
     lease = register.drop_duplicates("lease_id").set_index("lease_id")
     rows = cases[["case_id", "lease_id"]].merge(lease, left_on="lease_id", right_index=True, how="left")
-    on = pd.to_datetime(rows["case_id"].map(days)).fillna(first_timestamp(month))
+    days = pd.to_datetime(days[~days.index.duplicated()])
+    on = pd.Series(days.reindex(rows["case_id"]).to_numpy(), index=rows.index).fillna(first_timestamp(month))
     rent, rent_unknown = _rent_in_force(rows, previous_register, on)
     households = _households(members[members["case_id"].isin(rows["case_id"])], month, eindkomst, tax_assessments,
                              days)

@@ -59,7 +59,9 @@ def members_in_force(members: pd.DataFrame, month: str, days: pd.Series | None =
     benefit day when the benefit starts within the month (moved in on the 25th: the household that
     moved in)."""
     first = first_timestamp(month)
-    day = members["case_id"].map(days).fillna(first) if days is not None else pd.Series(first, index=members.index)
+    day = pd.Series(first, index=members.index)
+    if days is not None and len(days):
+        day = pd.Series(pd.to_datetime(days).reindex(members["case_id"]).to_numpy(), index=members.index).fillna(first)
     day = pd.to_datetime(day)
     mf, mt = pd.to_datetime(members["member_from"]), pd.to_datetime(members["member_to"])
     ok = (mf <= day) & (mt.isna() | (mt >= day))

@@ -122,6 +122,14 @@ class Landing:
         if not self.root.is_dir():
             raise FileNotFoundError(f"landing folder {self.root} does not exist")
 
+    def cutoff(self, month: str) -> date:
+        """The last delivery day benefit month `month` reads: its cut-off day in month M-1."""
+        return cutoff_date(month, self.cutoff_day)
+
+    def as_of(self, day: date) -> "LandingAsOf":
+        """The same folder as known at the end of `day` (an urgent payout's run, boligstoette.urgent)."""
+        return LandingAsOf(self.root, day)
+
     def _deliveries(self, folder: str, kind: str) -> list[Delivery]:
         """Every delivery of a kind, re-deliveries included, oldest first. Every file in the folder
         must be a known kind; hidden files (an upload in progress, .DS_Store) are ignored."""
@@ -137,7 +145,7 @@ class Landing:
 
         A re-delivery counts as arriving on its date: it corrects what that date delivered.
         """
-        cutoff = cutoff_date(month, self.cutoff_day)
+        cutoff = self.cutoff(month)
         return [d for d in _latest_revisions(self._deliveries(folder, kind)) if d.day <= cutoff]
 
     # --- the register ---------------------------------------------------------------------------
@@ -148,7 +156,7 @@ class Landing:
         if not dated:
             raise FileNotFoundError(
                 f"no register snapshot in {self.root / 'register'} dated on or before the cut-off "
-                f"{cutoff_date(month, self.cutoff_day)} for benefit month {month}"
+                f"{self.cutoff(month)} for benefit month {month}"
             )
         return dated[-1], (dated[-2] if len(dated) > 1 else None)
 
@@ -224,7 +232,7 @@ class Landing:
         by_month: dict[str, list[Delivery]] = {}
         for d in self._deliveries("income", "eindkomst"):
             by_month.setdefault(f"{d.stamp[:4]}-{d.stamp[4:]}", []).append(d)
-        cutoff = cutoff_instant(month, self.cutoff_day)
+        cutoff = end_of_day(self.cutoff(month))
         frames = [self._income_month(by_month[m], m, cutoff) for m in sorted(wanted & by_month.keys())]
         frames = [f for f in frames if f is not None]
         if not frames:
@@ -273,10 +281,23 @@ class Landing:
         frames = [contracts.read_csv(d.path, contracts.OBJECTIONS)
                   for d in self._dated_until("objections", "objections", month)]
         objections = pd.concat([contracts.empty_frame(contracts.OBJECTIONS), *frames], ignore_index=True)
-        known = objections[objections["decided_at"] <= cutoff_instant(month, self.cutoff_day)]
+        known = objections[objections["decided_at"] <= end_of_day(self.cutoff(month))]
         latest = known.sort_values("decided_at", kind="stable").drop_duplicates(["case_id", "period"], keep="last")
         return latest.sort_values(["case_id", "period"]).reset_index(drop=True)
 
+
+class LandingAsOf(Landing):
+    """The deliveries known at the end of one day, whatever benefit month a reader is asked for: every
+    kind dated on or before `day` (register snapshot and the one before it, applications, household
+    members, BBR, objections), eIndkomst rows reported by the end of `day`. The month still chooses
+    the eIndkomst window (M-12 .. M-1) and the tax years."""
+
+    def __init__(self, root: str | Path, day: date):
+        super().__init__(root)
+        self.day = day
+
+    def cutoff(self, month: str) -> date:
+        return self.day
 
 
 def _all_rows_for(path: Path, frame: pd.DataFrame, column: str, value: object) -> None:

@@ -41,14 +41,14 @@ def go_live(ledger: pd.DataFrame, month: str, configured: str | None = None) -> 
 
 
 def open_periods(cases: pd.DataFrame, month: str, first_month: str, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Earlier periods of `cases` (case_id, lease_id, first_benefit_date) that no run up to `month`
+    """Earlier periods of `cases` (case_id, lease_id, first_benefit_date) that no run before `month`
     has decided: case_id, lease_id, period, day (the period's reference day). From the case's first
     benefit month, go-live and BACK_MONTHS before `month`, up to the month before `month`; none after
     the three-month rule ended the case."""
     first = pd.to_datetime(cases["first_benefit_date"]).dt.strftime("%Y-%m").fillna("9999-12").to_numpy(dtype=object)
     floor = max(first_month, add_months(month, -BACK_MONTHS))
     start = np.where(first > floor, first, floor)
-    seen = seen_by(ledger, month)
+    seen = ledger[ledger["run_month"] < month]  # not this month's own runs: a rerun decides the same periods
     ended = seen[seen["kind"] == "case_ended"].groupby("case_id")["period"].min()
     stop = cases["case_id"].map(ended).astype(object).fillna("9999-12").to_numpy(dtype=object)
     parts = []

@@ -4,7 +4,7 @@ import sys
 
 from boligstoette import cli
 
-COMMANDS = {**cli.COMMANDS, "run": "orchestration.run_cli"}
+COMMANDS = {**cli.COMMANDS, "run": "orchestration.run_cli", "explain-case": "orchestration.explain_case"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,20 @@ import dagster as dg
 from assets.partitions import benefit_month
 from boligstoette.months import add_months, month_key
 
-# Every monthly asset of the benefit cycle, for one benefit month.
+URGENT_PAYOUTS = dg.AssetKey("urgent_payouts")  # the daily asset of assets/urgent.py
+
+# Every monthly asset of the benefit cycle, for one benefit month (the daily urgent payouts run on their own).
 monthly_benefit_job = dg.define_asset_job(
     "monthly_benefit_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(URGENT_PAYOUTS),
     description="Materialise every asset of one benefit month (register, cases, income, ...).",
+)
+
+# An urgent payout (straks-udbetaling) for one day: boligstoette/urgent.py.
+urgent_payout_job = dg.define_asset_job(
+    "urgent_payout_job",
+    selection=dg.AssetSelection.assets(URGENT_PAYOUTS),
+    description="Pay the first amount of urgent cases known at the end of one day (out/urgent/YYYY-MM-DD/).",
 )
 
 
