@@ -309,6 +309,9 @@ def _complete_unpublished(context, database: AgencyDatabase, root: Path, booked:
             context.log.error(f"month {month} is booked without its files and its inputs are not stored: "
                               f"materialise {month} again")
             continue
+        decisions = database.partition("lookback_corrections", month)
+        if decisions is not None:
+            _publish_corrections(database, root, month, booked, decisions, members)
         publish(root, month, month_files(month, booked, allowances, members))
         context.log.warning(f"month {month} was booked but its files were never written; written now")
         completed.append(month)

@@ -121,7 +121,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["binding_limit"] = frame["binding_limit"].astype("str")
     frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[ns]")
     frame = frame.sort_values("case_id").reset_index(drop=True)
-    return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+    text = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype({c: "str" for c in text})
 
 
 def hold_on_register_errors(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:

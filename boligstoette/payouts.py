@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from boligstoette import codes
-from boligstoette.months import first_day, first_days
+from boligstoette.months import MONTH, first_day, first_days
 from boligstoette.outputs import replace_file, replace_folder
 from boligstoette.privacy import for_organisation
 
@@ -295,7 +295,8 @@ def publish(root: Path, month: str, files: MonthFiles) -> None:
 def unpublished_months(root: Path, booked: pd.DataFrame) -> list[str]:
     """Months with ledger entries whose published files do not show exactly those entries."""
     owed = []
-    for month, entries in booked.groupby("run_month", sort=True):
+    monthly = booked[booked["run_month"].str.fullmatch(MONTH)]  # an urgent run (a day) has its own files
+    for month, entries in monthly.groupby("run_month", sort=True):
         digest = root / "payouts" / str(month) / LEDGER_DIGEST
         if not digest.is_file() or digest.read_text() != ledger_digest(entries):
             owed.append(str(month))

@@ -17,15 +17,17 @@ run before the monthly run, and the monthly run never pays those periods again.
   (`period_entitlement`: eligibility, matching, register findings and income as of the period,
   part of the month for its days from a moving-in day), so the same holds apply: a doubtful match,
   a register finding on the lease or its organisation, a missing consent holds the urgent payout
-  too. A delivery-level register error (the month's snapshot cannot be trusted) stops the run.
+  too. A delivery-level register error (shrunk snapshot, lease_id not unique; a file that breaks its
+  contract fails the read) stops the run; the register checks take the monthly thresholds
+  (`QualityConfig`). The Great Expectations suite of the monthly `register_snapshot` is not run.
 - **The ledger.** Booked in the payment ledger under `database.book` like a monthly run, with
-  `run_month` = D as `YYYY-MM-DD`. As text that sorts after month D's run (`YYYY-MM`) and before
-  month D+1's, so `seen_by(ledger, next month)` sees the urgent entries: the next monthly run finds
-  those periods decided and pays nothing for them again. `book` books only differences, and the run
+  `run_month` = D as `YYYY-MM-DD`. As text that sorts after the run of D's month M (`YYYY-MM`) and
+  before the run of M+1, so `seen_by(ledger, M+1)` sees the urgent entries: the next monthly run
+  finds those periods decided and pays nothing for them again. `book` books only differences, and the run
   books only periods no entry of the ledger has decided (checked again under the ledger lock), so a
-  rerun of D books nothing and a monthly run that got there first is never paid twice. A held
-  period gets a hold entry for D's month, once per case and reason (as the monthly run holds its
-  month).
+  rerun of D books nothing and a period a monthly run got to first is never paid twice. A case held
+  in D's month gets a hold entry for that period, once per reason (as the monthly run holds its
+  month); its periods stay open for a later run.
 - **Files.** out/urgent/YYYY-MM-DD/org_<org_id>.csv and individuals.csv, the formats of the monthly
   payout files (`payouts.organisation_files`, `payouts.individuals_file`) built from the entries
   booked by the runs of D, with the payout date the first Danish bank day after D; written whole
@@ -141,8 +143,8 @@ def register_findings(known: Known, thresholds: QualityThresholds) -> pd.DataFra
 # --- the periods and what they are due -----------------------------------------------------------
 
 
-def _month_cases(eligibility: pd.DataFrame, matched: pd.DataFrame, applications: pd.DataFrame,
-                 period: str) -> pd.DataFrame:
+def month_cases(eligibility: pd.DataFrame, matched: pd.DataFrame, applications: pd.DataFrame,
+                period: str) -> pd.DataFrame:
     """Eligibility rows with the lease's organisation and unit, the payee and the reference day
     (as assets/payouts.py `_month_cases`)."""
     cases = eligibility.merge(matched[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
@@ -156,11 +158,13 @@ def period_entitlement(period: str, open_cases: pd.DataFrame, inputs: Inputs, le
     period (assets/payouts.py `_period`): eligibility as of the period, the final income of the period
     when it is known, the first computation when no run up to the period has booked the case."""
     ids = open_cases["case_id"]
+    # the match stands; whether the lease was in force is judged for the period (LEASE_ENDED/NOT_STARTED)
+    matched = matched.assign(payable=matched["lease_id"].notna() & matched["hold_reason"].isna())
     eligibility = assess_eligibility(matched[matched["case_id"].isin(ids)],
                                      applications[applications["case_id"].isin(ids)],
                                      inputs.members[inputs.members["case_id"].isin(ids)], inputs.register, period,
                                      starts)
-    cases = _month_cases(eligibility, matched, applications, period)
+    cases = month_cases(eligibility, matched, applications, period)
     income = final_income(period, cases, inputs.members, inputs.eindkomst, inputs.tax_assessments)
     seen = seen_by(ledger, period)
     first_computation = pd.Series(~cases["case_id"].isin(set(seen["case_id"])).to_numpy(),
