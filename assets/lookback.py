@@ -11,7 +11,7 @@ import pandas as pd
 
 from assets.partitions import benefit_month
 from boligstoette import lookback
-from boligstoette.landing import cutoff_date
+from boligstoette.landing import cutoff_date, cutoff_instant
 from boligstoette.months import add_months
 from boligstoette.recalculation import changed_income_months, decided_periods, examined, with_calc_rows
 from boligstoette.timeline import FIRST_MONTH_ENV, go_live
@@ -53,8 +53,8 @@ def lookback_corrections(
     ledger = database.ledger()
     seen = ledger[ledger["run_month"] < month]
     first_month = go_live(ledger, month, os.environ.get(FIRST_MONTH_ENV))
-    before = landing.get().read_eindkomst(add_months(month, -1))
-    months = [m for m in changed_income_months(eindkomst, before) if m < month]
+    since = cutoff_instant(add_months(month, -1), landing.cutoff_day)
+    months = [m for m in changed_income_months(eindkomst, since) if m < month]
     periods = decided_periods(seen, months, first_month)
     rows = with_calc_rows(periods, stored_calc_rows(database, periods))
     pending = seen[(seen["kind"] == "hearing") & (seen["run_month"] >= add_months(month, -2))]

@@ -14,8 +14,7 @@ from assets.partitions import benefit_month
 from boligstoette import codes, lookback
 from boligstoette.allowance import kroner_to_ore
 from boligstoette.corrections import applied_in, book_deductions, claims_booked
-from boligstoette.eligibility import assess_eligibility, reference_days
-from boligstoette.entitlement import Inputs, assess_period, final_income, nothing_due_reason
+from boligstoette.entitlement import Inputs, assess_period, month_cases, nothing_due_reason, period_entitlement
 from boligstoette.monthly_income import annual_from_monthly
 from boligstoette.months import add_months
 from boligstoette.outputs import publishing, remove_leftovers, replace_file
@@ -30,6 +29,7 @@ from boligstoette.payouts import (
     recoveries,
     seen_by,
     unpublished_months,
+    urgent_runs,
 )
 from boligstoette.recalculation import benefit_with_income, decided_periods, with_calc_rows
 from boligstoette.timeline import (
@@ -43,14 +43,6 @@ from boligstoette.timeline import (
 )
 from orchestration.faults import pause_at
 from orchestration.resources import AgencyDatabase, LandingFolder, OutputFolder
-
-
-def _month_cases(eligibility: pd.DataFrame, matched: pd.DataFrame, applications: pd.DataFrame,
-                 period: str) -> pd.DataFrame:
-    """Eligibility rows with the lease's organisation and unit, the payee and the reference day."""
-    cases = eligibility.merge(matched[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
-    cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
-    return cases.assign(day=reference_days(cases["first_benefit_date"], period).to_numpy())
 
 
 def _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
@@ -80,7 +72,7 @@ def provisional_allowances(
     a changed income reaches a paid month only through the lookback (RULES § 7.4)."""
     month = context.partition_key
     seen = seen_by(database.ledger(), month)
-    cases = _month_cases(case_eligibility, matched_tenants, applications, month)
+    cases = month_cases(case_eligibility, matched_tenants, applications, month)
     earlier = set(seen.loc[seen["period"] < month, "case_id"])
     first_computation = pd.Series(~cases["case_id"].isin(earlier).to_numpy(), index=cases["case_id"].to_numpy())
     inputs = _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
@@ -153,7 +145,7 @@ def entitlements(
                      register_quality, tenant_review_queue)
     ended = ended_cases(ledger, month)
     starts = reapplication_starts(applications, ended)
-    frames = [_period(period, group, inputs, ledger, matched_tenants, applications, starts)
+    frames = [period_entitlement(period, group, inputs, ledger, matched_tenants, applications, starts)
               for period, group in periods.groupby("period", sort=True)]
     frame = pd.concat(frames, ignore_index=True) if frames else provisional_allowances.iloc[0:0]
     context.add_output_metadata({
@@ -164,24 +156,6 @@ def entitlements(
         "by_period": dg.MetadataValue.json(frame.groupby("period").size().to_dict()),
     })
     return frame
-
-
-def _period(period: str, open_cases: pd.DataFrame, inputs: Inputs, ledger: pd.DataFrame,
-            matched: pd.DataFrame, applications: pd.DataFrame, starts: pd.Series) -> pd.DataFrame:
-    """The open cases' entitlement for one earlier period."""
-    ids = open_cases["case_id"]
-    # the match stands; whether the lease was in force is judged for the period (LEASE_ENDED/NOT_STARTED)
-    matched = matched.assign(payable=matched["lease_id"].notna() & matched["hold_reason"].isna())
-    eligibility = assess_eligibility(matched[matched["case_id"].isin(ids)],
-                                     applications[applications["case_id"].isin(ids)],
-                                     inputs.members[inputs.members["case_id"].isin(ids)], inputs.register, period,
-                                     starts)
-    cases = _month_cases(eligibility, matched, applications, period)
-    income = final_income(period, cases, inputs.members, inputs.eindkomst, inputs.tax_assessments)
-    paid_before = set(seen_by(ledger, period)["case_id"])
-    first_computation = pd.Series(~cases["case_id"].isin(paid_before).to_numpy(), index=cases["case_id"].to_numpy())
-    frame = assess_period(period, cases, inputs, seen_by(ledger, period), first_computation, income)
-    return frame.assign(nothing_due=nothing_due_reason(frame, pd.Series(dtype="str")))
 
 
 @dg.asset(partitions_def=benefit_month, group_name="payouts")
@@ -217,6 +191,7 @@ def payouts(
         seen = seen_by(ledger, month)
         back = due_back[~_keys(due_back).isin(decided(seen))]  # a concurrent run may have decided one since
         due = pd.concat([due_now, back], ignore_index=True)
+        due = due[~_keys(due).isin(decided(urgent_runs(ledger)))]  # an urgent payout is never paid again
         due = pd.concat([due, recoveries(month, seen, register_snapshot, due)], ignore_index=True)
         once = pd.concat([_case_endings(month, ledger, provisional_allowances), corrections], ignore_index=True)
         entries = book(month, due, holds_now, ledger, once)

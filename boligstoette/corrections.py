@@ -10,7 +10,7 @@ from boligstoette import lookback
 from boligstoette.months import add_months
 from boligstoette.payouts import benefit_keys, book, seen_by
 
-PAYABLE_KINDS = ("payment", "supplement")  # what a run pays a case, that a deduction is taken from
+PAYABLE_KINDS = ("payment", "supplement", "recovery")  # what a run pays a case net, that a deduction is taken from
 
 
 def hearings_due(ledger: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -25,7 +25,8 @@ def hearings_due(ledger: pd.DataFrame, month: str) -> pd.DataFrame:
 
 
 def payable(entries: pd.DataFrame) -> pd.Series:
-    """case_id -> øre this run pays the case (payments and supplements booked now)."""
+    """case_id -> øre this run pays the case (payments and supplements less recoveries booked now, not
+    below 0)."""
     paid = entries[entries["kind"].isin(PAYABLE_KINDS)]
     return paid.groupby("case_id")["amount_ore"].sum().clip(lower=0).astype("int64")
 
@@ -47,9 +48,10 @@ def book_deductions(month: str, ledger: pd.DataFrame, entries: pd.DataFrame, obj
 def applied_in(ledger: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     """`decisions` (a lookback partition) with to_collection_ore from the claims the ledger booked for
     their deductions."""
-    claims = ledger[ledger["kind"] == "claim"]
-    owed = (-claims.groupby(["case_id", "period"])["amount_ore"].sum()).astype("int64")
-    keys = pd.MultiIndex.from_arrays([decisions["case_id"].to_numpy(), decisions["period"].to_numpy()])
+    claims = ledger[ledger["kind"] == "claim"]  # by the run that applied the deduction, no other
+    owed = (-claims.groupby(["case_id", "period", "run_month"])["amount_ore"].sum()).astype("int64")
+    keys = pd.MultiIndex.from_arrays([decisions["case_id"].to_numpy(), decisions["period"].to_numpy(),
+                                      decisions["applied_in"].to_numpy()])
     collected = owed.reindex(keys, fill_value=0).to_numpy(np.int64) if len(owed) else np.zeros(len(decisions), np.int64)
     return decisions.assign(to_collection_ore=np.where(decisions["decision"] == "deduction", collected, 0))
 

@@ -13,9 +13,9 @@ import pandas as pd
 
 from boligstoette import codes
 from boligstoette.allowance import calc_rows, calculate_or_hold
-from boligstoette.eligibility import members_in_force
+from boligstoette.eligibility import assess_eligibility, members_in_force, reference_days
 from boligstoette.monthly_income import annual_from_monthly, monthly_household_income
-from boligstoette.payouts import hold_duplicate_cases
+from boligstoette.payouts import hold_duplicate_cases, seen_by
 from boligstoette.timeline import part_of_month
 
 RESULT_COLUMNS = ("benefit", "annual_benefit", "monthly_benefit", "binding_limit", "housing_expense_ore",
@@ -140,3 +140,32 @@ def hold_on_register_errors(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.D
         frame.loc[hit, "status"] = "held"
         computed &= ~hit
     return frame
+
+
+def month_cases(eligibility: pd.DataFrame, matched: pd.DataFrame, applications: pd.DataFrame,
+                period: str) -> pd.DataFrame:
+    """Eligibility rows with the lease's organisation and unit, the payee and the reference day."""
+    cases = eligibility.merge(matched[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
+    cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
+    return cases.assign(day=reference_days(cases["first_benefit_date"], period).to_numpy())
+
+
+def period_entitlement(period: str, open_cases: pd.DataFrame, inputs: Inputs, ledger: pd.DataFrame,
+                       matched: pd.DataFrame, applications: pd.DataFrame, starts: pd.Series) -> pd.DataFrame:
+    """The open cases' entitlement for one earlier period (the monthly `entitlements`, an urgent
+    payout): eligibility as of the period, the final income of the period when it is known, the first
+    computation when no run up to the period has booked the case."""
+    ids = open_cases["case_id"]
+    # the match stands; whether the lease was in force is judged for the period (LEASE_ENDED/NOT_STARTED)
+    matched = matched.assign(payable=matched["lease_id"].notna() & matched["hold_reason"].isna())
+    eligibility = assess_eligibility(matched[matched["case_id"].isin(ids)],
+                                     applications[applications["case_id"].isin(ids)],
+                                     inputs.members[inputs.members["case_id"].isin(ids)], inputs.register, period,
+                                     starts)
+    cases = month_cases(eligibility, matched, applications, period)
+    income = final_income(period, cases, inputs.members, inputs.eindkomst, inputs.tax_assessments)
+    seen = seen_by(ledger, period)
+    first_computation = pd.Series(~cases["case_id"].isin(set(seen["case_id"])).to_numpy(),
+                                  index=cases["case_id"].to_numpy())
+    frame = assess_period(period, cases, inputs, seen, first_computation, income)
+    return frame.assign(nothing_due=nothing_due_reason(frame, pd.Series(dtype="str")))

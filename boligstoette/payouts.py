@@ -86,6 +86,12 @@ def seen_by(ledger: pd.DataFrame, month: str) -> pd.DataFrame:
     return ledger[ledger["run_month"] <= month]
 
 
+def urgent_runs(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Entries of urgent payout runs (run_month a day, YYYY-MM-DD): the periods they paid are never
+    paid again, whichever month's run or rerun comes after."""
+    return ledger[ledger["run_month"].str.len() == len("YYYY-MM-DD")]
+
+
 def net_received(ledger: pd.DataFrame) -> pd.Series:
     """Øre each (lease key, period) has received: the sum of its money entries."""
     money = ledger[ledger["kind"].isin(MONEY_KINDS)]

@@ -13,30 +13,34 @@ import pandas as pd
 from boligstoette.allowance import CALC_COLUMNS, adults_keys, kroner_to_ore
 from boligstoette.eligibility import members_in_force
 from boligstoette.monthly_income import annual_from_monthly, monthly_household_income
-from boligstoette.payouts import DECIDED_KINDS, benefit_keys, net_received
+from boligstoette.payouts import benefit_keys, net_received
 from boligstoette.rules import calculate
 from boligstoette.rules.csvio import money_strings
 from boligstoette.timeline import part_of_month
 
-DECIDING_TABLES = ("provisional_allowances", "entitlements")  # the period's own run, or a later one
+# where a deciding run stored its calc rows: the period's own monthly run, a later one, an urgent run (a day)
+DECIDING_KINDS = ("payment", "nil")  # what a run books when it decides a period (corrections come later)
+DECIDING_TABLES = ("provisional_allowances", "entitlements", "urgent_payouts")
 
 
-def changed_income_months(now: pd.DataFrame, before: pd.DataFrame) -> list[str]:
-    """Income months whose eIndkomst delivery known now differs from the one known at the previous
-    cut-off: newly arrived, or re-delivered."""
-    def files(frame: pd.DataFrame) -> pd.Series:
-        return frame.groupby("month")["source_file"].agg(lambda f: tuple(sorted(set(f))))
-    now_files, before_files = files(now), files(before)
-    return sorted(m for m, f in now_files.items() if before_files.get(m) != f)
+def changed_income_months(eindkomst: pd.DataFrame, previous_cutoff: pd.Timestamp) -> list[str]:
+    """Income months whose delivery known now was not yet known at the previous month's cut-off: it
+    arrived, or was re-delivered, since. A month's delivery is the highest re-delivery whose rows were
+    all reported by the cut-off, so the one known now was known then exactly when all its rows were
+    reported by then (a higher one known then would be known now, and chosen)."""
+    latest = eindkomst.groupby("month")["reported_at"].max()
+    return sorted(latest.index[latest > previous_cutoff])
 
 
 def decided_periods(seen: pd.DataFrame, months: list[str], first_month: str) -> pd.DataFrame:
     """The periods among `months` (from go-live on) the ledger has decided, one row per lease key and
     period: the deciding entry's case, lease, payee and run, and `table` (where its calc row is)."""
-    rows = seen[seen["kind"].isin(DECIDED_KINDS) & seen["period"].isin(months) & (seen["period"] >= first_month)]
-    rows = rows.sort_values("entry_id").assign(key=benefit_keys(rows))
-    first = rows.drop_duplicates(["key", "period"])
-    table = np.where(first["run_month"] == first["period"], DECIDING_TABLES[0], DECIDING_TABLES[1])
+    rows = seen[seen["kind"].isin(DECIDING_KINDS) & seen["period"].isin(months) & (seen["period"] >= first_month)]
+    rows = rows.sort_values(["run_month", "entry_id"]).reset_index(drop=True)  # the first run that decided it
+    first = rows.assign(key=benefit_keys(rows)).drop_duplicates(["key", "period"])
+    run = first["run_month"]
+    table = np.where(run == first["period"], DECIDING_TABLES[0],
+                     np.where(run.str.len() == len("YYYY-MM-DD"), DECIDING_TABLES[2], DECIDING_TABLES[1]))
     return first[["key", "case_id", "period", "run_month", "lease_id", "org_id", "unit_id", "payee"]].assign(
         table=table).reset_index(drop=True)
 

@@ -114,7 +114,8 @@ def three_months_without_income(ledger: pd.DataFrame, month: str, nothing_due: p
 
 def reapplication_starts(applications: pd.DataFrame, ended: pd.Series) -> pd.Series:
     """case_id -> first benefit day of each new application by the applicant of a case the rule ended
-    with third month T, received before the end of month T+1: the first day of T+1 (RULES § 12.12)."""
+    with third month T, received from the first day of T to the end of month T+1: the first day of T+1
+    (RULES § 12.12). An older application of the applicant is not a reapplication."""
     if ended.empty:
         return pd.Series(dtype="datetime64[ns]")
     apps = applications.drop_duplicates("case_id", keep="last")
@@ -122,7 +123,9 @@ def reapplication_starts(applications: pd.DataFrame, ended: pd.Series) -> pd.Ser
     grace = pd.DataFrame({"applicant_cpr": ended.index.map(by_applicant), "next": [add_months(t, 1) for t in ended]})
     new = apps[~apps["case_id"].isin(ended.index)].merge(grace.dropna(), on="applicant_cpr")
     start = pd.to_datetime(new["next"] + "-01")
-    timely = pd.to_datetime(new["received_date"]) <= start + pd.offsets.MonthEnd(0)
+    received = pd.to_datetime(new["received_date"])
+    # made after the case ended (from the third month's first day) and before the end of the month after it
+    timely = (received >= start - pd.offsets.MonthBegin(1)) & (received <= start + pd.offsets.MonthEnd(0))
     return pd.Series(start[timely].to_numpy(), index=new.loc[timely, "case_id"].to_numpy()).groupby(level=0).min()
 
 

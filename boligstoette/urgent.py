@@ -48,8 +48,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from boligstoette.eligibility import assess_eligibility, reference_days
-from boligstoette.entitlement import Inputs, assess_period, final_income, nothing_due_reason
+from boligstoette.eligibility import assess_eligibility
+from boligstoette.entitlement import Inputs, period_entitlement
 from boligstoette.landing import Landing
 from boligstoette.matching import match_tenants
 from boligstoette.matching.resolutions import read_resolutions
@@ -65,7 +65,6 @@ from boligstoette.payouts import (
     individuals_file,
     ledger_digest,
     organisation_files,
-    seen_by,
 )
 from boligstoette.quality import QualityThresholds, assess_register
 from boligstoette.timeline import ended_cases, go_live, open_periods, reapplication_starts
@@ -141,36 +140,6 @@ def register_findings(known: Known, thresholds: QualityThresholds) -> pd.DataFra
 
 
 # --- the periods and what they are due -----------------------------------------------------------
-
-
-def month_cases(eligibility: pd.DataFrame, matched: pd.DataFrame, applications: pd.DataFrame,
-                period: str) -> pd.DataFrame:
-    """Eligibility rows with the lease's organisation and unit, the payee and the reference day
-    (as assets/payouts.py `_month_cases`)."""
-    cases = eligibility.merge(matched[["case_id", "org_id", "unit_id"]], on="case_id", how="left")
-    cases = cases.merge(applications[["case_id", "payee"]], on="case_id", how="left")
-    return cases.assign(day=reference_days(cases["first_benefit_date"], period).to_numpy())
-
-
-def period_entitlement(period: str, open_cases: pd.DataFrame, inputs: Inputs, ledger: pd.DataFrame,
-                       matched: pd.DataFrame, applications: pd.DataFrame, starts: pd.Series) -> pd.DataFrame:
-    """The open cases' entitlement for one period, as the monthly `entitlements` computes an earlier
-    period (assets/payouts.py `_period`): eligibility as of the period, the final income of the period
-    when it is known, the first computation when no run up to the period has booked the case."""
-    ids = open_cases["case_id"]
-    # the match stands; whether the lease was in force is judged for the period (LEASE_ENDED/NOT_STARTED)
-    matched = matched.assign(payable=matched["lease_id"].notna() & matched["hold_reason"].isna())
-    eligibility = assess_eligibility(matched[matched["case_id"].isin(ids)],
-                                     applications[applications["case_id"].isin(ids)],
-                                     inputs.members[inputs.members["case_id"].isin(ids)], inputs.register, period,
-                                     starts)
-    cases = month_cases(eligibility, matched, applications, period)
-    income = final_income(period, cases, inputs.members, inputs.eindkomst, inputs.tax_assessments)
-    seen = seen_by(ledger, period)
-    first_computation = pd.Series(~cases["case_id"].isin(set(seen["case_id"])).to_numpy(),
-                                  index=cases["case_id"].to_numpy())
-    frame = assess_period(period, cases, inputs, seen, first_computation, income)
-    return frame.assign(nothing_due=nothing_due_reason(frame, pd.Series(dtype="str")))
 
 
 def _undecided(frame: pd.DataFrame, ledger: pd.DataFrame) -> np.ndarray:
