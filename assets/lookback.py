@@ -36,19 +36,18 @@ def letter_date(month: str, cutoff_day: int):
     return cutoff_date(month, cutoff_day) + timedelta(days=1)
 
 
-@dg.asset(partitions_def=benefit_month, group_name="payouts")
+@dg.asset(partitions_def=benefit_month, group_name="payouts", deps=["tax_assessments", "household_members"])
 def lookback_corrections(
     context: dg.AssetExecutionContext,
     database: AgencyDatabase,
     landing: LandingFolder,
     eindkomst: pd.DataFrame,
-    tax_assessments: pd.DataFrame,
-    household_members: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per case and period examined (out/lookback/YYYY-MM.csv): income used and final, benefit
     paid and final, and the decision (supplement, deduction with hearing, below_threshold,
     household_changed, to_annual_settlement). From the ledger as the earlier months' runs left it, so
-    a rerun decides the same."""
+    a rerun decides the same. The month's members and tax assessments are read only when a period is
+    examined."""
     month = context.partition_key
     ledger = database.ledger()
     seen = ledger[ledger["run_month"] < month]
@@ -58,7 +57,10 @@ def lookback_corrections(
     periods = decided_periods(seen, months, first_month)
     rows = with_calc_rows(periods, stored_calc_rows(database, periods))
     pending = seen[(seen["kind"] == "hearing") & (seen["run_month"] >= add_months(month, -2))]
-    frame = examined(rows, household_members, eindkomst, tax_assessments, seen, pending)
+    members = tax = None
+    if len(rows):
+        members, tax = database.partition("household_members", month), database.partition("tax_assessments", month)
+    frame = examined(rows, members, eindkomst, tax, seen, pending)
     decisions = lookback.decide(frame, month, letter_date(month, landing.cutoff_day))
     context.add_output_metadata({
         "income_months_arrived": dg.MetadataValue.json(months),

@@ -115,7 +115,12 @@ def _allowance_metadata(frame: pd.DataFrame) -> dict:
     }
 
 
-@dg.asset(partitions_def=benefit_month, group_name="payouts")
+# read only when the month has earlier periods to decide (most months at national scale have few)
+PERIOD_INPUTS = ("register_snapshot", "previous_register_snapshot", "household_members", "eindkomst",
+                 "tax_assessments", "register_quality", "tenant_review_queue")
+
+
+@dg.asset(partitions_def=benefit_month, group_name="payouts", deps=list(PERIOD_INPUTS))
 def entitlements(
     context: dg.AssetExecutionContext,
     database: AgencyDatabase,
@@ -123,13 +128,6 @@ def entitlements(
     case_eligibility: pd.DataFrame,
     matched_tenants: pd.DataFrame,
     applications: pd.DataFrame,
-    register_snapshot: pd.DataFrame,
-    previous_register_snapshot: pd.DataFrame,
-    household_members: pd.DataFrame,
-    eindkomst: pd.DataFrame,
-    tax_assessments: pd.DataFrame,
-    register_quality: pd.DataFrame,
-    tenant_review_queue: pd.DataFrame,
 ) -> pd.DataFrame:
     """Earlier periods this month's run decides: back months from the first benefit day, months held
     and now released, months of a lease reopened; each computed as of its own month with the best
@@ -141,12 +139,12 @@ def entitlements(
     not_held = provisional_allowances.loc[provisional_allowances["status"] != "held", "case_id"]
     candidates = case_eligibility[case_eligibility["case_id"].isin(not_held)]
     periods = open_periods(candidates, month, first_month, ledger)
-    inputs = _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
-                     register_quality, tenant_review_queue)
-    ended = ended_cases(ledger, month)
-    starts = reapplication_starts(applications, ended)
-    frames = [period_entitlement(period, group, inputs, ledger, matched_tenants, applications, starts)
-              for period, group in periods.groupby("period", sort=True)]
+    frames = []
+    if len(periods):
+        inputs = _inputs(*(database.partition(name, month) for name in PERIOD_INPUTS))
+        starts = reapplication_starts(applications, ended_cases(ledger, month))
+        frames = [period_entitlement(period, group, inputs, ledger, matched_tenants, applications, starts)
+                  for period, group in periods.groupby("period", sort=True)]
     frame = pd.concat(frames, ignore_index=True) if frames else provisional_allowances.iloc[0:0]
     context.add_output_metadata({
         "first_month": first_month,
