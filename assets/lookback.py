@@ -59,7 +59,7 @@ def lookback_corrections(
     pending = seen[(seen["kind"] == "hearing") & (seen["run_month"] >= add_months(month, -2))]
     members = tax = None
     if len(rows):
-        members, tax = database.partition("household_members", month), database.partition("tax_assessments", month)
+        members, tax = database.input("household_members", month), database.input("tax_assessments", month)
     frame = examined(rows, members, eindkomst, tax, seen, pending)
     decisions = lookback.decide(frame, month, letter_date(month, landing.cutoff_day))
     context.add_output_metadata({

@@ -141,7 +141,7 @@ def entitlements(
     periods = open_periods(candidates, month, first_month, ledger)
     frames = []
     if len(periods):
-        inputs = _inputs(*(database.partition(name, month) for name in PERIOD_INPUTS))
+        inputs = _inputs(*(database.input(name, month) for name in PERIOD_INPUTS))
         starts = reapplication_starts(applications, ended_cases(ledger, month))
         frames = [period_entitlement(period, group, inputs, ledger, matched_tenants, applications, starts)
                   for period, group in periods.groupby("period", sort=True)]

@@ -15,8 +15,6 @@ Decisions where the contract leaves room (README, 'Provisional allowances'):
   `no_maximum_dwelling` is false until a source for it is delivered.
 """
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -139,9 +137,13 @@ def _households(members: pd.DataFrame, month: str, eindkomst: pd.DataFrame, tax:
 
 def adults_keys(adults: pd.DataFrame) -> pd.Series:
     """Per case, a digest of the adults whose income is counted: the lookback tells an income change
-    from a change of household by it (§ 8 d stk. 3). A digest, so the CPR numbers are not repeated."""
-    joined = adults.sort_values("cpr").groupby("case_id")["cpr"].agg(",".join)
-    return joined.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:16]).rename("adults_key")
+    from a change of household by it (§ 8 d stk. 3). A digest, so the CPR numbers are not repeated:
+    pandas' fixed-key hash of each adult's CPR, summed per case (the order of members does not count)."""
+    people = adults.drop_duplicates(["case_id", "cpr"])
+    hashed = pd.util.hash_pandas_object(people["cpr"].astype("str"), index=False).to_numpy().view(np.int64)
+    summed = pd.Series(hashed, index=people["case_id"].to_numpy()).groupby(level=0).sum()
+    return pd.Series([f"{v & 0xFFFFFFFFFFFFFFFF:016x}" for v in summed.to_numpy().tolist()], index=summed.index,
+                     dtype="str", name="adults_key").rename_axis("case_id")
 
 
 def kroner_to_ore(text: pd.Series) -> np.ndarray:

@@ -53,6 +53,11 @@ class AgencyDatabase(dg.ConfigurableResource):
         # missed months of earlier periods, so per-month locks would let two months book one period twice.
         return self._warehouse().book(LEDGER_TABLE, LEDGER_COLUMNS, LEDGER_KEY, decide, self.ledger_lock_timeout_s)
 
+    def input(self, table: str, key: str) -> pd.DataFrame:
+        """A partition as the IO manager would load it as an asset input (empty when stored empty),
+        for an asset that reads a dependency only when it needs it."""
+        return self._warehouse().read_partitions(table, [key])
+
     def partition(self, table: str, key: str):
         """A stored partition, or None when it was never materialised."""
         warehouse = self._warehouse()
