@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from boligstoette.months import add_months, first_day
-from boligstoette.payouts import LEDGER_COLUMNS, MONEY_KINDS, benefit_keys, csv_bytes, payout_date
+from boligstoette.payouts import LEDGER_COLUMNS, benefit_keys, csv_bytes, net_received, payout_date
 from boligstoette.privacy import mask_text
 
 # --- the dated figures ----------------------------------------------------------------------------
@@ -156,10 +156,8 @@ APPLIED_COLUMNS = {"case_id": "str", "period": "str", "lease_id": "str", "object
 def period_received(ledger: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
     """What each row's period has net received: the ledger's money entries for its lease (or case
     without a lease, `payouts.benefit_keys`) and period. Hearings, holds and nils are not money."""
-    money = ledger[ledger["kind"].isin(MONEY_KINDS)]
-    received = money["amount_ore"].groupby([benefit_keys(money).to_numpy(), money["period"].to_numpy()]).sum()
     keys = pd.MultiIndex.from_arrays([benefit_keys(rows).to_numpy(), rows["period"].to_numpy()])
-    return received.reindex(keys, fill_value=0).to_numpy(np.int64)
+    return net_received(ledger).reindex(keys, fill_value=0).to_numpy(np.int64)
 
 
 def apply_deductions(hearings: pd.DataFrame, objections: pd.DataFrame, accepted_benefit_ore: pd.Series,
