@@ -240,6 +240,8 @@ def _case_endings(month: str, ledger: pd.DataFrame, allowances: pd.DataFrame) ->
 def _accepted_benefits(database: AgencyDatabase, objections: pd.DataFrame, month: str) -> pd.Series:
     """(case_id, period) -> øre the period is due with the income an upheld objection accepted."""
     upheld = objections[(objections["decision"] == "upheld") & objections["accepted_income_ore"].notna()]
+    if upheld.empty:  # most months: no need to read the ledger once more
+        return pd.Series(dtype="int64", index=pd.MultiIndex.from_arrays([[], []], names=["case_id", "period"]))
     ledger = database.ledger()
     seen = ledger[ledger["run_month"] < month]
     periods = decided_periods(seen, sorted(upheld["period"].unique()), "0000-00")
