@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.lookback import stored_calc_rows
+from assets.lookback import letter_date, stored_calc_rows
 from assets.partitions import benefit_month
-from boligstoette import codes, lookback
+from boligstoette import codes, lookback, settlement
 from boligstoette.allowance import kroner_to_ore
 from boligstoette.corrections import applied_in, book_deductions, claims_booked
 from boligstoette.entitlement import Inputs, assess_period, month_cases, nothing_due_reason, period_entitlement
@@ -20,6 +20,7 @@ from boligstoette.months import add_months
 from boligstoette.outputs import publishing, remove_leftovers, replace_file
 from boligstoette.payouts import (
     DECIDED_KINDS,
+    SETTLEMENT_KINDS,
     benefit_keys,
     book,
     decided,
@@ -203,12 +204,13 @@ def payouts(
     booked = pd.concat([before, entries], ignore_index=True)
     root = Path(output.root)
     with publishing(root):
-        completed = _complete_unpublished(context, database, root, booked, besides=month)
+        completed = _complete_unpublished(context, database, root, booked, month, landing.cutoff_day)
         for target in (root / "payouts" / month, root / "holds" / f"{month}.csv"):
             for leftover in remove_leftovers(target):
                 context.log.warning(f"removed {leftover.name}, left by a writer that stopped")
         files = month_files(month, booked, provisional_allowances, household_members)
-        _publish_corrections(database, root, month, booked, lookback_corrections, household_members)
+        _publish_corrections(database, root, month, booked, lookback_corrections, household_members,
+                             landing.cutoff_day)
         publish(root, month, files)
     held = int((provisional_allowances["status"] == "held").sum())
     context.add_output_metadata(_payout_metadata(month, entries, files, completed, root, held))
@@ -252,15 +254,28 @@ def _accepted_benefits(database: AgencyDatabase, objections: pd.DataFrame, month
                      dtype="int64")
 
 
+def _settlements_carried(database: AgencyDatabase, month: str, booked: pd.DataFrame) -> pd.DataFrame:
+    """The stored settlement rows of the years whose settlement the run of `month` carries."""
+    carried = booked[(booked["run_month"] == month) & booked["kind"].isin(SETTLEMENT_KINDS)]
+    frames = [database.partition("annual_settlements", year) for year in sorted(carried["period"].unique())]
+    frames = [f for f in frames if f is not None]
+    return pd.concat(frames, ignore_index=True) if frames else settlement.empty_rows()
+
+
 def _publish_corrections(database: AgencyDatabase, root: Path, month: str, booked: pd.DataFrame,
-                         decisions: pd.DataFrame, members: pd.DataFrame) -> None:
-    """out/lookback/, letters/ and collection/ of the month (corrections.md); the lookback file of the
-    month whose deductions this run applied again, with what went to collection."""
+                         decisions: pd.DataFrame, members: pd.DataFrame, cutoff_day: int) -> None:
+    """out/lookback/, letters/ and collection/ of the month (corrections.md): the lookback's, the
+    three-month rule's and the annual settlements the month carries; the lookback file of the month
+    whose deductions this run applied again, with what went to collection."""
     applicant = members[members["role"] == "ansoeger"].drop_duplicates("case_id").set_index("case_id")["cpr"]
+    settled = _settlements_carried(database, month, booked)
     letters = pd.concat([lookback.letters(month, decisions, applicant),
-                         case_ended_letters(month, booked, applicant)], ignore_index=True)
+                         case_ended_letters(month, booked, applicant),
+                         settlement.month_letters(month, booked, settled, applicant, letter_date(month, cutoff_day))],
+                        ignore_index=True)
     replace_file(root / "letters" / f"{month}.csv", lookback.letters_file(letters))
-    claims = lookback.collection_rows(month, claims_booked(booked, month), applicant)
+    claims = pd.concat([lookback.collection_rows(month, claims_booked(booked, month), applicant),
+                        settlement.month_claims(month, booked, settled, applicant)], ignore_index=True)
     replace_file(root / "collection" / f"{month}.csv", lookback.collection_file(claims))
     replace_file(root / "lookback" / f"{month}.csv", lookback.lookback_file(applied_in(booked, decisions)))
     earlier = add_months(month, -lookback.rules_for(month).deduction_delay_months)
@@ -270,7 +285,7 @@ def _publish_corrections(database: AgencyDatabase, root: Path, month: str, booke
 
 
 def _complete_unpublished(context, database: AgencyDatabase, root: Path, booked: pd.DataFrame,
-                          besides: str) -> list[str]:
+                          besides: str, cutoff_day: int) -> list[str]:
     """Earlier months booked without their files (a run stopped between the ledger commit and the
     files): written now from the ledger and that month's stored allowances and members, with a
     warning, since an organisation may be waiting for them."""
@@ -286,7 +301,7 @@ def _complete_unpublished(context, database: AgencyDatabase, root: Path, booked:
             continue
         decisions = database.partition("lookback_corrections", month)
         if decisions is not None:
-            _publish_corrections(database, root, month, booked, decisions, members)
+            _publish_corrections(database, root, month, booked, decisions, members, cutoff_day)
         publish(root, month, month_files(month, booked, allowances, members))
         context.log.warning(f"month {month} was booked but its files were never written; written now")
         completed.append(month)

@@ -181,6 +181,7 @@ APPLICATIONS = Contract(
     ),
 )
 
+PENSIONS = ("ingen", "folkepension", "foertidspension_foer_2003", "foertidspension_efter_2003", "seniorpension")
 HOUSEHOLD_MEMBERS = Contract(
     "household members",
     (
@@ -192,10 +193,7 @@ HOUSEHOLD_MEMBERS = Contract(
         # Required only for some members (over 15 / over 18): eligibility decides, not the format.
         Column("income_consent", "boolean", required=False),
         Column("joint_liability_signed", "boolean", required=False),
-        _enum(
-            "pension",
-            ("ingen", "folkepension", "foertidspension_foer_2003", "foertidspension_efter_2003", "seniorpension"),
-        ),
+        _enum("pension", PENSIONS),
         Column("mobility_impaired", "boolean"),
         Column("round_the_clock_help", "boolean"),
         Column("member_from", "date"),
@@ -226,7 +224,21 @@ FORSKUD = Contract(
     (*_ASSESSMENT_COLUMNS, _money("personal_income", INCOME_RANGE, required=False)),
     accepts_absent=frozenset({"personal_income"}),
 )
-AARSOPGOERELSE = Contract("aarsopgoerelse", (*_ASSESSMENT_COLUMNS, _money("personal_income", INCOME_RANGE)))
+# corrections.md: `appealed` (optional, default false): the assessment is under appeal, so the year's
+# settlement waits for it (RULES.md § 7.6).
+AARSOPGOERELSE = Contract(
+    "aarsopgoerelse",
+    (*_ASSESSMENT_COLUMNS, _money("personal_income", INCOME_RANGE), Column("appealed", "boolean", required=False)),
+    accepts_absent=frozenset({"appealed"}),
+)
+# corrections.md: pensions' own annual settlement is done for these persons (a pensioner's benefit year
+# is settled after it).
+PENSION_SETTLEMENT = Contract(
+    "pension settlement",
+    (Column("cpr", "cpr"), Column("year", "integer"),
+     _enum("pension", PENSIONS),
+     Column("settled_at", "timestamp")),
+)
 
 CHANGE_NOTIFICATION = Contract(
     "change notification (aendringsbesked)",

@@ -265,9 +265,34 @@ class Landing:
                 if int(d.stamp) in years:
                     frame = contracts.read_csv(d.path, contract)
                     _all_rows_for(d.path, frame, "year", int(d.stamp))
-                    frames.append(frame.assign(kind=kind))
+                    frames.append(frame.drop(columns="appealed", errors="ignore").assign(kind=kind))  # settlement's
         empty = contracts.empty_frame(contracts.FORSKUD).assign(kind=pd.Series(dtype="str"))
         return pd.concat([empty, *frames], ignore_index=True).astype({"personal_income_ore": "Int64"})
+
+    def read_year_assessments(self, year: int) -> pd.DataFrame:
+        """The tax assessment (aarsopgoerelse) of `year` per person, as delivered so far: every delivery
+        and re-delivery read, a later one replacing the person's earlier row (corrections.md), within a
+        file the latest assessed_at. `appealed` is false where not delivered."""
+        frames = []
+        for d in self._deliveries("income", "aarsopgoerelse"):
+            if int(d.stamp) == year:
+                frame = contracts.read_csv(d.path, contracts.AARSOPGOERELSE)
+                _all_rows_for(d.path, frame, "year", year)
+                frames.append(frame.sort_values("assessed_at", kind="stable"))
+        assessed = pd.concat([contracts.empty_frame(contracts.AARSOPGOERELSE), *frames], ignore_index=True)
+        assessed = assessed.drop_duplicates("cpr", keep="last").sort_values("cpr").reset_index(drop=True)
+        return assessed.assign(appealed=assessed["appealed"].fillna(False).astype(bool))
+
+    def read_pension_settlements(self, year: int) -> pd.DataFrame:
+        """Persons whose pension's own annual settlement of `year` is done (every delivery of the year)."""
+        frames = []
+        for d in self._deliveries("income", "pension_settlement"):
+            if int(d.stamp) == year:
+                frame = contracts.read_csv(d.path, contracts.PENSION_SETTLEMENT)
+                _all_rows_for(d.path, frame, "year", year)
+                frames.append(frame)
+        settled = pd.concat([contracts.empty_frame(contracts.PENSION_SETTLEMENT), *frames], ignore_index=True)
+        return settled.drop_duplicates("cpr").reset_index(drop=True)
 
     # --- case workers' decisions ----------------------------------------------------------------
 

@@ -26,8 +26,12 @@ PAYEES = ("organisation", "applicant")  # applications.payee: the housing organi
 # payment), a claim (-, the part of a deduction handed to collection). Not money: hold (a period held),
 # nil (a period decided with nothing due, and why), hearing (a lookback deduction announced by letter,
 # amount = the proposed deduction), case_ended (the three-month rule ended the case after `period`).
-MONEY_KINDS = ("payment", "recovery", "supplement", "deduction", "claim")
-PAID_OUT_KINDS = ("payment", "recovery", "supplement", "deduction")  # the lines of the payout files
+# The annual settlement (boligstoette.settlement) books, per case and benefit year (period YYYY):
+# settlement_payout (+, paid to the applicant), settlement_claim (-, handed to collection) or
+# settlement_nil (0: below the threshold), in the run of the benefit month that carries it.
+SETTLEMENT_KINDS = ("settlement_payout", "settlement_claim", "settlement_nil")
+MONEY_KINDS = ("payment", "recovery", "supplement", "deduction", "claim", "settlement_payout", "settlement_claim")
+PAID_OUT_KINDS = ("payment", "recovery", "supplement", "deduction", "settlement_payout")  # payout file lines
 DECIDED_KINDS = (*MONEY_KINDS, "nil")  # a period with one of these has been decided, 0 kr included
 ONCE_PER_RUN_KINDS = ("nil", "supplement", "hearing", "deduction", "claim", "case_ended")
 LEDGER_COLUMNS = {
@@ -69,7 +73,7 @@ def benefit_keys(frame: pd.DataFrame) -> pd.Series:
     return lease.where(lease != "", "case:" + frame["case_id"].astype("str"))
 
 
-def _with_ids(entries: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+def with_entry_ids(entries: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Entry ids `key/period/kind/n`, n counting the entries of that key, period and kind. The
     ledger's primary key: two writers that book the same thing from the same ledger clash."""
     entries = entries.sort_values(["case_id", "period", "kind"], kind="stable").reset_index(drop=True)
@@ -141,7 +145,7 @@ def book(run_month: str, due: pd.DataFrame, held: pd.DataFrame, ledger: pd.DataF
     if entries.empty:
         return empty_ledger()
     entries = entries.assign(run_month=run_month)
-    return _with_ids(entries.fillna({"unit_id": "", "lease_id": "", "org_id": "", "reason_code": ""}), ledger)
+    return with_entry_ids(entries.fillna({"unit_id": "", "lease_id": "", "org_id": "", "reason_code": ""}), ledger)
 
 
 def _not_yet_booked(once: pd.DataFrame | None, ledger: pd.DataFrame, run_month: str) -> pd.DataFrame:
@@ -303,6 +307,8 @@ def unpublished_months(root: Path, booked: pd.DataFrame) -> list[str]:
     owed = []
     monthly = booked[booked["run_month"].str.fullmatch(MONTH)]  # an urgent run (a day) has its own files
     for month, entries in monthly.groupby("run_month", sort=True):
+        if entries["kind"].isin(SETTLEMENT_KINDS).all():
+            continue  # a settlement waiting for its month's run, which publishes it
         digest = root / "payouts" / str(month) / LEDGER_DIGEST
         if not digest.is_file() or digest.read_text() != ledger_digest(entries):
             owed.append(str(month))

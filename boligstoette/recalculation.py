@@ -71,7 +71,7 @@ def examined(rows: pd.DataFrame, members: pd.DataFrame, eindkomst: pd.DataFrame,
     day as known now; when it differs from the one the payment counted, the change is the household's."""
     if rows.empty:
         return _no_examined()
-    adults = _adults(rows, members)
+    adults = adults_by_period(rows, members)
     final = monthly_household_income(eindkomst, tax, adults).set_index(["case_id", "period"])
     at = pd.MultiIndex.from_frame(rows[["case_id", "period"]])
     income_final = final["income_ore"].reindex(at).fillna(0).astype("int64").to_numpy()
@@ -95,15 +95,16 @@ def _no_examined() -> pd.DataFrame:
                          "household_changed": pd.Series(dtype="bool")})
 
 
-def _adults(rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+def adults_by_period(rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """The adults (18 or over) in force on each row's reference day (its case, period and `day`): case_id,
+    cpr, pension, period."""
     parts = []
     for period, group in rows.groupby("period"):
         days = group.drop_duplicates("case_id").set_index("case_id")["day"]
         people = members_in_force(members[members["case_id"].isin(days.index)], period, days)
-        parts.append(people.loc[people["age"] >= 18, ["case_id", "cpr"]].assign(period=period))
+        parts.append(people.loc[people["age"] >= 18, ["case_id", "cpr", "pension"]].assign(period=period))
     if not parts:
-        return pd.DataFrame({"case_id": pd.Series(dtype="str"), "cpr": pd.Series(dtype="str"),
-                             "period": pd.Series(dtype="str")})
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in ("case_id", "cpr", "pension", "period")})
     return pd.concat(parts, ignore_index=True)
 
 

@@ -14,6 +14,16 @@ in the file that does not match its name, or a gap between years.
 
 A rule reads the rates of the year it computes: :meth:`RateBook.for_year` raises
 :class:`RatesNotFound` for a year without a rate file (e.g. 2023 or 2027).
+
+An operator adds or corrects a year without a code release: ``$BOLIGSTOETTE_RATES_DIR``
+(:data:`RATES_DIR_ENV`) names a folder of extra ``boligstoette_<year>.yaml`` files that
+:func:`default_rate_book` reads after the packaged ones. A year in both: the operator's file
+replaces the packaged one. The operator's files pass the same validation, and the union of the
+years must have no gap.
+
+A year's file may carry the § 43 uprating percentages of its 1 January (RULES.md § 6.3) in an
+optional ``uprating`` section, one entry per member group (:data:`UPRATING_GROUPS`), generated
+from ``uprating.csv`` next to this module; :meth:`RateBook.uprating` reads them.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import os
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -34,7 +45,10 @@ from .rounding import AREA_SCALE, ORE_PER_KRONE, SHARE_SCALE
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RATES_DIR = Path(__file__).with_name("rates")
+# The operator's folder of extra or corrected year files (read after RATES_DIR, replaces a year).
+RATES_DIR_ENV = "BOLIGSTOETTE_RATES_DIR"
 FILE_PATTERN = "boligstoette_{year}.yaml"
+UPRATING_CSV = Path(__file__).with_name("uprating.csv")
 # The benefits and their codes (parse.py's benefit_code): defined here only, imported by every
 # rules module. The code of a benefit is its index in BENEFITS.
 BENEFITS = ("boligsikring", "boligydelse")
@@ -85,7 +99,12 @@ SCHEMA: dict[str, str] = {
 ENTRY_FIELDS_REQUIRED = ("value", "unit", "law_ref", "status", "source")
 ENTRY_FIELDS_OPTIONAL = ("note",)
 TOP_LEVEL_REQUIRED = ("year", "valid_from", "valid_to", "benefits")
-TOP_LEVEL_OPTIONAL = ("generated_from", "sources")
+TOP_LEVEL_OPTIONAL = ("generated_from", "sources", "uprating")
+
+# § 43 uprating on 1 January (RULES.md § 6.3): one percentage per member group. The middle group
+# is førtidspension (awarded before or after 2003), seniorpension and § 2 b.
+UPRATING_GROUPS = ("pensioners", "disability_and_senior", "others")
+UPRATING_UNIT = "percent"
 
 
 class RatesError(ValueError):
@@ -147,11 +166,51 @@ class RateSet:
         return self[key].internal
 
 
-class RateBook:
-    """Rate sets of all years found in a directory, keyed by (year, benefit)."""
+@dataclass(frozen=True)
+class Uprating:
+    """The § 43 uprating percentages applied on 1 January of ``year``, per member group (RULES.md § 6.3)."""
 
-    def __init__(self, sets: dict[tuple[int, str], RateSet]):
+    year: int
+    percent: dict[str, Decimal]  # group (UPRATING_GROUPS) -> exact percentage, e.g. Decimal("1.95")
+    status: dict[str, str]       # group -> M / 2S / 1S / D / ?
+    law_ref: str                 # the distinct law_refs of the groups, joined by "; "
+    path: Path
+
+    @property
+    def unconfirmed(self) -> bool:
+        # Stricter than Rate.unconfirmed: one bekendtgørelse a year sets all three figures, so
+        # only its own text (M) confirms them; two secondary copies can share one typo.
+        return any(status != "M" for status in self.status.values())
+
+
+@dataclass(frozen=True)
+class RateFolders:
+    """Where a rate book was read from: the packaged folder and the operator's folder, if any."""
+
+    packaged: Path = RATES_DIR
+    operator: Path | None = None
+
+    def __str__(self) -> str:
+        return str(self.packaged) if self.operator is None else f"{self.packaged} + operator folder {self.operator}"
+
+    def hint(self, first: int, last: int) -> str:
+        """The folders read and what the operator adds so that the years first..last get a file."""
+        files = FILE_PATTERN.format(year=first)
+        if last != first:
+            files += f" .. {FILE_PATTERN.format(year=last)} (one file per year, no gap)"
+        if self.operator is None:
+            return f"{self.packaged}, operator folder: none — set {RATES_DIR_ENV} to a folder holding {files}"
+        return f"{self.packaged}, operator folder: {self.operator} — add {files} there"
+
+
+class RateBook:
+    """Rate sets of all years found in the rate folders, keyed by (year, benefit)."""
+
+    def __init__(self, sets: dict[tuple[int, str], RateSet], uprating: dict[int, Uprating] | None = None,
+                 folders: RateFolders | None = None):
         self.sets = sets
+        self.folders = folders or RateFolders()
+        self._uprating = dict(uprating or {})
         self.years = sorted({y for y, _ in sets})
         self.first_year = self.years[0] if self.years else 0
         # (key) -> int64 array indexed by (year - first_year) * 2 + benefit_code; -1 = no rates
@@ -164,14 +223,40 @@ class RateBook:
             for key in SCHEMA:
                 self._tables[key][idx] = rs.internal(key)
 
+    def coverage(self, year: int) -> str:
+        """'rate files cover the years A-B (folders — what to add)': the tail of every missing-year error."""
+        span = f"{self.years[0]}-{self.years[-1]}" if self.years else "none"
+        # the operator must add every year between the files and the one asked for (no gap)
+        if self.years and year > self.years[-1]:
+            first, last = self.years[-1] + 1, year
+        elif self.years and year < self.years[0]:
+            first, last = year, self.years[0] - 1
+        else:
+            first = last = year
+        return f"rate files cover the years {span} ({self.folders.hint(first, last)})"
+
     def for_year(self, year: int, benefit: str) -> RateSet:
         try:
             return self.sets[(int(year), benefit)]
         except KeyError:
-            span = f"{self.years[0]}-{self.years[-1]}" if self.years else "none"
+            raise RatesNotFound(f"no rates for year {year} ({benefit}); {self.coverage(int(year))}") from None
+
+    @property
+    def uprating_years(self) -> list[int]:
+        return sorted(self._uprating)
+
+    def uprating(self, year: int) -> Uprating:
+        """The § 43 percentages of 1 January of ``year``; RatesNotFound without a file or section."""
+        year = int(year)
+        if year not in self.years:
+            raise RatesNotFound(f"no uprating percentages for year {year}; {self.coverage(year)}")
+        try:
+            return self._uprating[year]
+        except KeyError:
+            path = self.sets[(year, BENEFITS[0])].path
             raise RatesNotFound(
-                f"no rates for year {year} ({benefit}); rate files cover the years {span} "
-                f"({RATES_DIR})"
+                f"no uprating percentages for year {year}: {path} has no 'uprating' section with the groups "
+                f"{', '.join(UPRATING_GROUPS)} (RULES.md § 6.3) ({self.folders.hint(year, year)})"
             ) from None
 
     def has_year(self, years: np.ndarray) -> np.ndarray:
@@ -199,7 +284,7 @@ class RowRates:
             raise RatesNotFound(
                 f"row {bad}: no rates for year {int(years[bad])} "
                 f"({BENEFITS[int(codes[bad])] if 0 <= codes[bad] < len(BENEFITS) else codes[bad]}); "
-                f"rate files cover the years {book.years[0]}-{book.years[-1]}"
+                f"{book.coverage(int(years[bad]))}"
             )
         self.idx = idx
         self._groups = np.unique(idx) if len(idx) else np.zeros(0, dtype=np.int64)
@@ -225,7 +310,8 @@ def _fail(path: Path, where: str, msg: str) -> RatesError:
     return RatesError(f"{path}: {where}: {msg}")
 
 
-def _parse_value(path: Path, where: str, kind: str, raw) -> Decimal:
+def _exact_decimal(path: Path, where: str, raw) -> Decimal:
+    """A non-negative exact decimal from a string (or int); a YAML float has already lost exactness."""
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         raise _fail(path, where, f"value must be an exact decimal string, got {type(raw).__name__} {raw!r}")
     text = str(raw).strip()
@@ -235,12 +321,17 @@ def _parse_value(path: Path, where: str, kind: str, raw) -> Decimal:
         raise _fail(path, where, f"value {raw!r} is not a decimal number") from None
     if not value.is_finite():
         raise _fail(path, where, f"value {raw!r} is not finite")
+    if value < 0:
+        raise _fail(path, where, f"value {raw!r} is negative")
+    return value
+
+
+def _parse_value(path: Path, where: str, kind: str, raw) -> Decimal:
+    value = _exact_decimal(path, where, raw)
     exponent = value.as_tuple().exponent
     max_decimals = {MONEY: 2, MONEY_PER_M2: 2, AREA: 2, SHARE: 6}[kind]
     if -exponent > max_decimals and value != value.quantize(Decimal(1).scaleb(-max_decimals)):
         raise _fail(path, where, f"value {raw!r} has more than {max_decimals} decimals")
-    if value < 0:
-        raise _fail(path, where, f"value {raw!r} is negative")
     if kind == SHARE and value > 1:
         raise _fail(path, where, f"share {raw!r} is above 1")
     return value
@@ -314,6 +405,13 @@ def _check_entry_fields(path: Path, where: str, entry) -> None:
             raise _fail(path, where, f"unknown field {f!r}")
 
 
+def _check_unit_and_status(path: Path, where: str, entry: dict, unit: str) -> None:
+    if entry["unit"] != unit:
+        raise _fail(path, where, f"unit {entry['unit']!r}, expected {unit!r}")
+    if entry["status"] not in STATUSES:
+        raise _fail(path, where, f"status {entry['status']!r} not one of {STATUSES}")
+
+
 def _load_rate(path: Path, benefit: str, key: str, entry) -> Rate:
     """One validated rate: known key, complete entry, the key's unit, a known status, exact value."""
     where = f"{benefit}.{key}"
@@ -321,10 +419,7 @@ def _load_rate(path: Path, benefit: str, key: str, entry) -> Rate:
         raise _fail(path, where, "unknown rate key")
     _check_entry_fields(path, where, entry)
     kind = SCHEMA[key]
-    if entry["unit"] != UNITS[kind]:
-        raise _fail(path, where, f"unit {entry['unit']!r}, expected {UNITS[kind]!r}")
-    if entry["status"] not in STATUSES:
-        raise _fail(path, where, f"status {entry['status']!r} not one of {STATUSES}")
+    _check_unit_and_status(path, where, entry, UNITS[kind])
     value = _parse_value(path, where, kind, entry["value"])
     return Rate(
         key=key, value=value, unit=entry["unit"], law_ref=str(entry["law_ref"]),
@@ -349,40 +444,113 @@ def _load_benefit_rates(path: Path, benefit: str, entries) -> dict[str, Rate]:
     return rates
 
 
-def load_rate_file(path: Path) -> dict[str, RateSet]:
-    """Load and validate one year's file; returns {benefit: RateSet}."""
+def _load_uprating_percent(path: Path, group: str, entry) -> tuple[Decimal, str, str]:
+    """One group's entry: (percent, status, law_ref); a percentage in [0, 100)."""
+    where = f"uprating.{group}"
+    _check_entry_fields(path, where, entry)
+    _check_unit_and_status(path, where, entry, UPRATING_UNIT)
+    value = _exact_decimal(path, where, entry["value"])
+    if value >= 100:
+        raise _fail(path, where, f"percent {entry['value']!r} is not below 100")
+    return value, str(entry["status"]), str(entry["law_ref"])
+
+
+def _load_uprating(path: Path, year: int, section) -> Uprating:
+    """The optional ``uprating`` section: every group of UPRATING_GROUPS and no other."""
+    if not isinstance(section, dict):
+        raise _fail(path, "uprating", "must be a mapping group -> entry")
+    for group in section:
+        if group not in UPRATING_GROUPS:
+            raise _fail(path, f"uprating.{group}", f"unknown group (groups: {', '.join(UPRATING_GROUPS)})")
+    for group in UPRATING_GROUPS:
+        if group not in section:
+            raise _fail(path, f"uprating.{group}", "missing group")
+    entries = {group: _load_uprating_percent(path, group, section[group]) for group in UPRATING_GROUPS}
+    law_refs = dict.fromkeys(law_ref for _, _, law_ref in entries.values())  # distinct, in group order
+    return Uprating(year=year, percent={g: e[0] for g, e in entries.items()},
+                    status={g: e[1] for g, e in entries.items()}, law_ref="; ".join(law_refs), path=path)
+
+
+def _load_year_file(path: Path) -> tuple[dict[str, RateSet], Uprating | None]:
+    """One year's file, validated: its rate sets and, when the file has the section, its uprating."""
     path = Path(path)
     doc = _read_yaml_mapping(path)
     _check_top_level_keys(path, doc)
     year = _checked_year(path, doc["year"])
     valid_from, valid_to = _checked_validity(path, year, doc)
     benefits = _checked_benefits(path, doc["benefits"])
-    return {benefit: RateSet(year, benefit, valid_from, valid_to, path, _load_benefit_rates(path, benefit, entries))
+    sets = {benefit: RateSet(year, benefit, valid_from, valid_to, path, _load_benefit_rates(path, benefit, entries))
             for benefit, entries in benefits.items()}
+    uprating = _load_uprating(path, year, doc["uprating"]) if "uprating" in doc else None
+    return sets, uprating
 
 
-def load_rate_book(directory: Path | str | None = None) -> RateBook:
-    """Load every ``boligstoette_<year>.yaml`` in ``directory``; years must be contiguous."""
-    directory = Path(directory) if directory is not None else RATES_DIR
-    files = sorted(directory.glob(FILE_PATTERN.format(year="*")))
-    if not files:
-        raise RatesError(f"{directory}: no rate files {FILE_PATTERN.format(year='<year>')}")
-    sets: dict[tuple[int, str], RateSet] = {}
-    for path in files:
-        for benefit, rs in load_rate_file(path).items():
-            sets[(rs.year, benefit)] = rs
-    years = sorted({y for y, _ in sets})
+def load_rate_file(path: Path) -> dict[str, RateSet]:
+    """Load and validate one year's file; returns {benefit: RateSet}."""
+    return _load_year_file(path)[0]
+
+
+def _year_files(directory: Path) -> dict[str, Path]:
+    """The folder's year files by file name (the name carries the year, so equal names = same year)."""
+    return {p.name: p for p in sorted(directory.glob(FILE_PATTERN.format(year="*")))}
+
+
+def _operator_year_files(directory: Path) -> dict[str, Path]:
+    # An empty operator folder is fine (mounted ahead of need); a missing one is a typo in the setting.
+    if not directory.is_dir():
+        raise RatesError(f"{directory}: the operator rates folder ({RATES_DIR_ENV}) is not a folder")
+    return _year_files(directory)
+
+
+def _check_no_gap(folders: RateFolders, years: list[int]) -> None:
     missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
     if missing:
-        raise RatesError(f"{directory}: no rate file for the year(s) {missing} "
+        raise RatesError(f"{folders}: no rate file for the year(s) {missing} "
                          f"(gap between {years[0]} and {years[-1]})")
-    return RateBook(sets)
 
 
-@functools.lru_cache(maxsize=1)
+def load_rate_book(directory: Path | str | None = None, operator_dir: Path | str | None = None) -> RateBook:
+    """Load every ``boligstoette_<year>.yaml`` in ``directory`` (default: the packaged rates) and
+    ``operator_dir``; a year in both comes from ``operator_dir``. The years must be contiguous."""
+    folders = RateFolders(Path(directory) if directory is not None else RATES_DIR,
+                          Path(operator_dir) if operator_dir is not None else None)
+    files = _year_files(folders.packaged)
+    if not files:
+        raise RatesError(f"{folders.packaged}: no rate files {FILE_PATTERN.format(year='<year>')}")
+    if folders.operator is not None:
+        files |= _operator_year_files(folders.operator)  # the operator's file replaces the packaged one
+    sets: dict[tuple[int, str], RateSet] = {}
+    uprating: dict[int, Uprating] = {}
+    for _, path in sorted(files.items()):
+        year_sets, year_uprating = _load_year_file(path)
+        sets.update({(rs.year, benefit): rs for benefit, rs in year_sets.items()})
+        if year_uprating is not None:
+            uprating[year_uprating.year] = year_uprating
+    _check_no_gap(folders, sorted({y for y, _ in sets}))
+    return RateBook(sets, uprating, folders)
+
+
 def default_rate_book() -> RateBook:
-    """The packaged rates (cached; loaded and validated on first use)."""
-    return load_rate_book(RATES_DIR)
+    """The packaged rates plus the operator's folder ``$BOLIGSTOETTE_RATES_DIR`` when set.
+
+    Cached per value of the variable, so a changed setting never gets the book of the old folder;
+    after editing files in place, call :func:`reset_rate_cache`.
+    """
+    return _rate_book_for(os.environ.get(RATES_DIR_ENV, "").strip() or None)
+
+
+@functools.lru_cache(maxsize=8)
+def _rate_book_for(operator_dir: str | None) -> RateBook:
+    return load_rate_book(RATES_DIR, None if operator_dir is None else Path(operator_dir).expanduser())
+
+
+def reset_rate_cache() -> None:
+    """Forget every loaded rate book: the next default_rate_book() reads the files again."""
+    _rate_book_for.cache_clear()
+
+
+# default_rate_book was an lru_cache'd function: keep its cache_clear() spelling for callers of it.
+default_rate_book.cache_clear = reset_rate_cache
 
 
 # ---------------------------------------------------------------- generation from rates.csv
@@ -417,8 +585,28 @@ def read_rates_csv(csv_path: Path | str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter=";"))
 
 
-def rate_documents_from_csv(csv_path: Path | str) -> dict[int, dict]:
-    """Build the YAML documents (one per year) from rates.csv, validating keys and units."""
+def uprating_sections_from_csv(csv_path: Path | str) -> dict[int, dict]:
+    """uprating.csv (year;group;percent;law_ref;status;source) -> {year: the YAML ``uprating`` section}."""
+    sections: dict[int, dict] = {}
+    for lineno, row in enumerate(read_rates_csv(csv_path), start=2):
+        if None in row:  # csv.DictReader's key for surplus fields: an unquoted ';' in a source text
+            raise RatesError(f"{csv_path}: line {lineno}: more fields than the header (quote a value holding ';')")
+        if row["group"] not in UPRATING_GROUPS:
+            raise RatesError(f"{csv_path}: line {lineno}: unknown group {row['group']!r}")
+        sections.setdefault(int(row["year"]), {})[row["group"]] = {
+            "value": str(Decimal(row["percent"])),
+            "unit": UPRATING_UNIT,
+            "law_ref": row["law_ref"],
+            "status": row["status"],
+            "source": row["source"],
+        }
+    # the groups in their fixed order, so the generated files do not depend on the csv's row order
+    return {year: {g: section[g] for g in UPRATING_GROUPS if g in section} for year, section in sections.items()}
+
+
+def rate_documents_from_csv(csv_path: Path | str, uprating_csv: Path | str | None = UPRATING_CSV) -> dict[int, dict]:
+    """Build the YAML documents (one per year) from rates.csv, validating keys and units; a year with
+    rows in ``uprating_csv`` gets its ``uprating`` section (last, after ``benefits``)."""
     rows = read_rates_csv(csv_path)
     docs: dict[int, dict] = {}
     for lineno, row in enumerate(rows, start=2):
@@ -448,14 +636,19 @@ def rate_documents_from_csv(csv_path: Path | str) -> dict[int, dict]:
         if note:
             entry["note"] = note
         doc["benefits"][benefit][key] = entry
+    uprating = uprating_sections_from_csv(uprating_csv) if uprating_csv is not None else {}
+    for year, doc in docs.items():
+        if year in uprating:
+            doc["uprating"] = uprating[year]
     return docs
 
 
-def generate_rate_files(csv_path: Path | str, out_dir: Path | str) -> list[Path]:
+def generate_rate_files(csv_path: Path | str, out_dir: Path | str,
+                        uprating_csv: Path | str | None = UPRATING_CSV) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for year, doc in sorted(rate_documents_from_csv(csv_path).items()):
+    for year, doc in sorted(rate_documents_from_csv(csv_path, uprating_csv).items()):
         path = out_dir / FILE_PATTERN.format(year=year)
         header = (
             f"# Rates of individuel boligstoette for {year}, both benefits.\n"
@@ -473,15 +666,18 @@ def generate_rate_files(csv_path: Path | str, out_dir: Path | str) -> list[Path]
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) == 3 and argv[0] == "generate":
-        for p in generate_rate_files(argv[1], argv[2]):
+    if len(argv) in (3, 4) and argv[0] == "generate":
+        for p in generate_rate_files(*argv[1:]):
             print(p)
         return 0
     if len(argv) in (1, 2) and argv[0] == "check":
-        book = load_rate_book(argv[1] if len(argv) == 2 else None)
-        print(f"ok: {len(book.sets)} rate sets, years {book.years}")
+        # without DIR: what the rules will read, the packaged files plus the operator's folder
+        book = load_rate_book(argv[1]) if len(argv) == 2 else default_rate_book()
+        print(f"ok: {len(book.sets)} rate sets, years {book.years}, uprating years {book.uprating_years} "
+              f"({book.folders})")
         return 0
-    print("usage: python -m boligstoette.rules.rates generate RATES.csv OUT_DIR | check [DIR]", file=sys.stderr)
+    print("usage: python -m boligstoette.rules.rates generate RATES.csv OUT_DIR [UPRATING.csv] | check [DIR]",
+          file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,102 @@
+"""The year end of the benefit cycle (contracts/corrections.md): the annual settlement of a benefit
+year and the 1 January recalculation, partitioned by benefit year (assets/partitions.py)."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from assets.lookback import stored_calc_rows
+from assets.partitions import YEAR_OF_MONTHS, benefit_year, months_of_year
+from boligstoette import settlement
+from boligstoette.outputs import publishing, replace_file
+from boligstoette.payouts import SETTLEMENT_KINDS, empty_ledger
+from boligstoette.recalculation import adults_by_period, decided_periods, with_calc_rows
+from boligstoette.timeline import FIRST_MONTH_ENV, go_live
+from orchestration.resources import AgencyDatabase, LandingFolder, OutputFolder
+
+# The year before, read from its December (dagster's offsets count downstream partitions: a year).
+YEAR_BEFORE = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+
+
+@dg.asset(partitions_def=benefit_year, group_name="year",
+          deps=[dg.AssetDep(name, partition_mapping=YEAR_OF_MONTHS)
+                for name in ("provisional_allowances", "entitlements", "household_members", "payouts")])
+def annual_settlements(context: dg.AssetExecutionContext, database: AgencyDatabase, landing: LandingFolder,
+                       output: OutputFolder) -> pd.DataFrame:
+    """The annual settlement of the benefit year (boligstoette/settlement.py): a row per case with benefit
+    in the year whose tax assessments are in, written to out/settlements/YYYY.csv; each pay_out,
+    claim_back and below_threshold booked once in the ledger, carried by the next benefit month's run.
+    Run again as deliveries arrive: it settles the cases that became ready and reopens those a later
+    assessment changed by 25,000 kr or more; the rest stay as decided."""
+    year = int(context.partition_key)
+    rows = _year_periods(database, year)
+    incomes, facts = _assessed(landing.get(), year, rows, _adults(database, rows))
+    complete = incomes.groupby("case_id")["complete"].all()
+    complete = complete.index[complete]
+    rows, incomes = rows[rows["case_id"].isin(complete)], incomes[incomes["case_id"].isin(complete)]
+    facts = facts.loc[facts.index.isin(complete)].assign(final_ore=settlement.final_by_case(rows, incomes))
+    previous = database.partition("annual_settlements", str(year))
+    previous = settlement.empty_rows() if previous is None else previous
+    decided = {}
+
+    def decide(ledger: pd.DataFrame) -> pd.DataFrame:  # under the ledger lock: settles each case once
+        computed = facts.assign(paid_ore=settlement.received_by_case(rows, ledger, year)).fillna({"paid_ore": 0})
+        settled = ledger[ledger["kind"].isin(SETTLEMENT_KINDS) & (ledger["period"] == str(year))]
+        decided["rows"] = settlement.decide(year, computed, previous, settled)
+        if not decided["rows"]["book"].any():
+            return empty_ledger()
+        return settlement.entries(decided["rows"], ledger)
+
+    _, booked = database.book(decide)
+    result = settlement.with_applied_in(decided["rows"], booked).drop(columns="book")
+    root = Path(output.root)
+    with publishing(root):
+        replace_file(root / "settlements" / f"{year}.csv", settlement.settlement_file(result))
+    context.add_output_metadata(_settlement_metadata(result, booked))
+    return result
+
+
+def _year_periods(database: AgencyDatabase, year: int) -> pd.DataFrame:
+    """The periods of the year the platform decided (from go-live), with the calc rows they were decided on."""
+    ledger = database.ledger()
+    first_month = go_live(ledger, f"{year}-12", os.environ.get(FIRST_MONTH_ENV))
+    periods = decided_periods(ledger, months_of_year(str(year)), first_month)
+    return with_calc_rows(periods, stored_calc_rows(database, periods))
+
+
+def _adults(database: AgencyDatabase, rows: pd.DataFrame) -> pd.DataFrame:
+    """The adults each period counted: the members as its deciding run read them (an urgent run's
+    period: as its own month's run read them)."""
+    source = rows["run_month"].where(rows["run_month"].str.len() == len("YYYY-MM"), rows["period"])
+    frames = [adults_by_period(group, database.input("household_members", key))
+              for key, group in rows.groupby(source)]
+    return pd.concat(frames, ignore_index=True) if frames else adults_by_period(rows, pd.DataFrame())
+
+
+def _assessed(land, year: int, rows: pd.DataFrame, adults: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    assessed = land.read_year_assessments(year)
+    incomes = settlement.period_incomes(adults, assessed)
+    facts = settlement.case_facts(adults, assessed, land.read_pension_settlements(year)["cpr"])
+    return incomes, facts
+
+
+def _settlement_metadata(result: pd.DataFrame, booked: pd.DataFrame) -> dict:
+    by_decision = result.groupby("decision")["difference_ore"].agg(["size", "sum"])
+    return {
+        "cases": len(result),
+        "by_decision": dg.MetadataValue.json({d: int(n) for d, n in by_decision["size"].items()}),
+        "difference_kr_by_decision": dg.MetadataValue.json({d: int(s // 100) for d, s in by_decision["sum"].items()}),
+        "reopened": int(result["reopened"].sum()),
+        "entries_booked_now": len(booked),
+    }
+
+
+@dg.asset(partitions_def=benefit_year, group_name="year",
+          deps=[dg.AssetDep(name, partition_mapping=YEAR_BEFORE)
+                for name in ("provisional_allowances", "household_members", "eindkomst", "tax_assessments")])
+def january_recalculation(context: dg.AssetExecutionContext, database: AgencyDatabase, landing: LandingFolder,
+                          output: OutputFolder) -> pd.DataFrame:
+    """Placeholder while the recalculation is written (issue 12)."""
+    raise NotImplementedError
