@@ -78,10 +78,29 @@ def provisional_allowances(
     first_computation = pd.Series(~cases["case_id"].isin(earlier).to_numpy(), index=cases["case_id"].to_numpy())
     inputs = _inputs(register_snapshot, previous_register_snapshot, household_members, eindkomst, tax_assessments,
                      register_quality, tenant_review_queue)
-    frame = assess_period(month, cases, inputs, seen, first_computation, _income_paid_with(database, seen, month))
+    income = _income_paid_with(database, seen, month)
+    uprated = _january_income(context, database, month)
+    if uprated is not None:  # a rerun keeps what it paid with; otherwise January pays the uprated income
+        income = uprated if income is None else income.combine_first(uprated)
+    frame = assess_period(month, cases, inputs, seen, first_computation, income)
     frame["nothing_due"] = nothing_due_reason(frame, _adults_before(database, month))
     context.add_output_metadata(_allowance_metadata(frame))
     return frame
+
+
+def _january_income(context, database: AgencyDatabase, month: str) -> pd.Series | None:
+    """case_id -> the uprated annual income (øre) of the 1 January recalculation, for January's run
+    (RULES.md § 6.3): None in other months, and when the recalculation was not made (then January is
+    estimated as any month, with a warning)."""
+    if not month.endswith("-01"):
+        return None
+    recalculated = database.partition("january_recalculation", month[:4])
+    if recalculated is None:
+        context.log.warning(f"no 1 January recalculation of {month[:4]} is materialised: January is paid "
+                            f"from the monthly income estimate")
+        return None
+    return pd.Series(recalculated["income_january_ore"].astype("int64").to_numpy(),
+                     index=recalculated["case_id"].to_numpy())
 
 
 def _income_paid_with(database: AgencyDatabase, seen: pd.DataFrame, month: str) -> pd.Series | None:

@@ -7,12 +7,13 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.lookback import stored_calc_rows
-from assets.partitions import YEAR_OF_MONTHS, benefit_year, months_of_year
-from boligstoette import settlement
+from assets.lookback import letter_date, stored_calc_rows
+from assets.partitions import YEAR_OF_MONTHS, benefit_year, december_before, months_of_year
+from boligstoette import january, lookback, settlement
 from boligstoette.outputs import publishing, replace_file
 from boligstoette.payouts import SETTLEMENT_KINDS, empty_ledger
 from boligstoette.recalculation import adults_by_period, decided_periods, with_calc_rows
+from boligstoette.rules import RatesNotFound, default_rate_book
 from boligstoette.timeline import FIRST_MONTH_ENV, go_live
 from orchestration.resources import AgencyDatabase, LandingFolder, OutputFolder
 
@@ -98,5 +99,41 @@ def _settlement_metadata(result: pd.DataFrame, booked: pd.DataFrame) -> dict:
                 for name in ("provisional_allowances", "household_members", "eindkomst", "tax_assessments")])
 def january_recalculation(context: dg.AssetExecutionContext, database: AgencyDatabase, landing: LandingFolder,
                           output: OutputFolder) -> pd.DataFrame:
-    """Placeholder while the recalculation is written (issue 12)."""
-    raise NotImplementedError
+    """The 1 January recalculation of the year (boligstoette/january.py): every case in payment in the
+    December before gets the year's rates and its income uprated per member group; out/january/YYYY.csv
+    and the December letters (out/letters/YYYY.csv) where its income differs from the tax authority's
+    forskud. January's run pays with this income. Run in December, before January is computed."""
+    year = int(context.partition_key)
+    december = december_before(str(year))
+    allowances = database.partition("provisional_allowances", december)
+    if allowances is None:
+        raise dg.Failure(f"the 1 January recalculation of {year} starts from benefit month {december}, "
+                         f"which is not materialised: materialise {december} first")
+    uprating = _uprating(year)
+    members = database.input("household_members", december)
+    land = landing.get()
+    frame = january.recalculate(year, allowances, members, database.input("eindkomst", december),
+                                database.input("tax_assessments", december),
+                                land.read_tax_assessments(f"{year}-01"), uprating.percent)
+    applicant = members[members["role"] == "ansoeger"].drop_duplicates("case_id").set_index("case_id")["cpr"]
+    letters = january.december_letters(frame, applicant, letter_date(f"{year}-01", land.cutoff_day))
+    root = Path(output.root)
+    with publishing(root):
+        replace_file(root / "january" / f"{year}.csv", january.january_file(frame))
+        replace_file(root / "letters" / f"{year}.csv", lookback.letters_file(letters))
+    context.add_output_metadata({
+        "cases_in_payment": len(frame), "december_letters": len(letters),
+        "uprating_percent": dg.MetadataValue.json({g: str(p) for g, p in uprating.percent.items()}),
+        "uprating_unconfirmed": uprating.unconfirmed,
+        "monthly_december_kr": int(frame["monthly_december"].sum()),
+        "monthly_january_kr": int(frame["monthly_january"].sum()),
+    })
+    return frame
+
+
+def _uprating(year: int):
+    """The year's uprating percentages, or a failure saying what an operator must add."""
+    try:
+        return default_rate_book().uprating(year)
+    except RatesNotFound as error:
+        raise dg.Failure(f"1 January recalculation of {year}: {error}") from None

@@ -28,6 +28,8 @@ for S1, and 150,000 for S2 (a December letter); the others have no 2026 forskud 
 
 import csv
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -39,7 +41,6 @@ from tests.conftest import materialize_month
 from tests.test_payouts import REGISTER_HEADER
 from tests.test_timeline_e2e import _cpr, _lease, _member
 
-JANUARY = False
 YEAR_MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 CASES = {f"S{i}": i for i in range(1, 10)}
 PENSIONER = ("150550-1020", "1950-05-15")  # S4's applicant, born 1950: folkepension
@@ -169,8 +170,7 @@ def year(tmp_path_factory):
 
     for key in YEAR_MONTHS:
         month(key)
-    if JANUARY:
-        _materialize_year(january_recalculation, "2026", landing, url, out)
+    _materialize_year(january_recalculation, "2026", landing, url, out)
     _materialize_year(annual_settlements, "2025", landing, url, out)
     month("2026-01")
     first = _csv(out / "settlements" / "2025.csv")
@@ -179,8 +179,7 @@ def year(tmp_path_factory):
     month("2026-02")
     files, ledger = _hashes(out), Warehouse(url).read_table("payment_ledger")
     _materialize_year(annual_settlements, "2025", landing, url, out)
-    if JANUARY:
-        _materialize_year(january_recalculation, "2026", landing, url, out)
+    _materialize_year(january_recalculation, "2026", landing, url, out)
     for key in ("2025-12", "2026-01", "2026-02"):
         month(key)
     return dict(out=out, url=url, first=first.set_index("case_id"), files=files, ledger=ledger)
@@ -253,3 +252,42 @@ def test_every_case_is_settled_once_per_settlement(year):
 def test_rerunning_the_year_and_its_months_writes_the_same_bytes_and_books_nothing(year):
     assert _hashes(year["out"]) == year["files"]
     pd.testing.assert_frame_equal(Warehouse(year["url"]).read_table("payment_ledger"), year["ledger"])
+
+
+def test_january_recalculation_uprates_december_income_and_january_pays_it(year, tmp_path):
+    rows = _csv(year["out"] / "january" / "2026.csv").set_index("case_id")
+    s1 = rows.loc["S1"]
+    assert [s1["income_before"], s1["uprating_percent"], s1["income_january"], s1["monthly_december"]] == [
+        "192000.00", "3.0", "197760.00", "3393"]
+    assert rows.loc["S4", "income_january"] == "148320.00", "the pensioner's 144,000 uprated by 3.0 %"
+    december = Warehouse(year["url"]).read_partitions("provisional_allowances", ["2025-12"])
+    calc_in = december[december["case_id"].isin(rows.index)].set_index("case_id").loc[rows.index]
+    calc_in = calc_in.reset_index()[_calc_columns()].assign(
+        year="2026", household_income=rows["income_january"].to_numpy(), first_computation="false")
+    calc_in.to_csv(tmp_path / "in.csv", sep=";", index=False)
+    cli = Path(sys.executable).with_name("boligstoette")
+    done = subprocess.run([str(cli), "calc", str(tmp_path / "in.csv"), str(tmp_path / "out.csv")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = _csv(tmp_path / "out.csv").set_index("case_id")["monthly_benefit"]
+    assert rows["monthly_january"].to_dict() == expected.to_dict()
+    january = _csv(year["out"] / "payouts" / "2026-01" / "org_900.csv").set_index("case_id")
+    paid = january.loc[january["period"] == "2026-01", "amount"].drop("TOTAL", errors="ignore")
+    assert paid.to_dict() == expected.to_dict(), "January's run pays the recalculated amounts"
+
+
+def _calc_columns() -> list[str]:
+    from boligstoette.allowance import CALC_COLUMNS
+
+    return list(CALC_COLUMNS)
+
+
+def test_december_letters_only_where_the_incomes_differ(year):
+    rows = _csv(year["out"] / "january" / "2026.csv").set_index("case_id")
+    assert rows.loc["S1", ["tax_authority_income", "letter"]].tolist() == ["197760.00", "false"]
+    assert rows.loc["S2", ["tax_authority_income", "letter"]].tolist() == ["150000.00", "true"]
+    assert rows.loc["S3", ["tax_authority_income", "letter"]].tolist() == ["", "true"], "no forskud for 2026"
+    letters = _csv(year["out"] / "letters" / "2026.csv")
+    assert set(letters["kind"]) == {"december_income"}
+    assert sorted(letters["case_id"]) == sorted(rows.index[rows["letter"] == "true"])
+    assert "S1" not in set(letters["case_id"])
