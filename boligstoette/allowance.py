@@ -37,7 +37,7 @@ CALC_COLUMNS = (
 DISABILITY_OR_SENIOR = ("foertidspension_efter_2003", "foertidspension_foer_2003", "seniorpension")
 
 
-def _assessment(tax: pd.DataFrame, year: int) -> pd.DataFrame:
+def forskud_by_person(tax: pd.DataFrame, year: int) -> pd.DataFrame:
     """The forskud per person for the year, else the year before (the latest assessed wins)."""
     forskud = tax[(tax["kind"] == "forskud") & tax["year"].isin([year, year - 1])]
     forskud = forskud.sort_values(["cpr", "year", "assessed_at"]).drop_duplicates("cpr", keep="last")
@@ -125,7 +125,7 @@ def _households(members: pd.DataFrame, month: str, eindkomst: pd.DataFrame, tax:
     )
     young = adults.assign(young=adults["age"] < 30).groupby("case_id").agg(n=("young", "size"), young=("young", "all"))
     regular = provisional_annual_income(eindkomst, adults["cpr"])
-    assessed = _assessment(tax, first_timestamp(month).year)
+    assessed = forskud_by_person(tax, first_timestamp(month).year)
     adults = adults.assign(
         income=adults["cpr"].map(regular).fillna(0).astype("int64")
         + adults["cpr"].map(assessed["other_income_ore"]).fillna(0).astype("int64"),

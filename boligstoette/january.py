@@ -53,9 +53,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from boligstoette.allowance import CALC_COLUMNS, _assessment, kroner_to_ore
+from boligstoette.allowance import CALC_COLUMNS, forskud_by_person, kroner_to_ore
 from boligstoette.eligibility import members_in_force
-from boligstoette.lookback import _cpr_of, _date_da, _dkk, _kroner
+from boligstoette.lookback import cpr_of_cases, danish_date, dkk, kroner_text
 from boligstoette.monthly_income import provisional_annual_income
 from boligstoette.payouts import csv_bytes
 from boligstoette.rules import calculate, default_rate_book
@@ -138,7 +138,8 @@ def member_increments(adults: pd.DataFrame, eindkomst: pd.DataFrame, tax_assessm
     the capital part (forskud income outside eIndkomst, as December counted it) and the increment (øre)."""
     rates = checked_percents(percents)
     personal = adults["cpr"].map(provisional_annual_income(eindkomst, adults["cpr"])).fillna(0).astype("int64")
-    capital = adults["cpr"].map(_assessment(tax_assessments, year - 1)["other_income_ore"]).fillna(0).astype("int64")
+    other = forskud_by_person(tax_assessments, year - 1)["other_income_ore"]
+    capital = adults["cpr"].map(other).fillna(0).astype("int64")
     percent = adults["group"].map(rates).astype("object")
     out = adults.assign(percent=percent, personal_ore=personal, capital_ore=capital,
                         increment_ore=uprate(personal, percent))
@@ -194,7 +195,7 @@ def january_benefit(rows: pd.DataFrame, income_january_ore: pd.Series, year: int
     for benefit in sorted(rows["benefit"].astype("str").unique()):
         book.for_year(year, benefit)
     calc = rows[list(CALC_COLUMNS)].astype("str").assign(
-        year=str(year), household_income=_kroner(income_january_ore), first_computation="false")
+        year=str(year), household_income=kroner_text(income_january_ore), first_computation="false")
     return calculate(calc.reset_index(drop=True), book)["monthly_benefit"].to_numpy(dtype=np.int64)
 
 
@@ -232,7 +233,7 @@ def recalculate(year: int, allowances: pd.DataFrame, members: pd.DataFrame, eind
 
 
 def _kroner_or_empty(ore: pd.Series) -> pd.Series:
-    return _kroner(ore.fillna(0).astype("int64")).where(ore.notna().to_numpy(), "").astype("str")
+    return kroner_text(ore.fillna(0).astype("int64")).where(ore.notna().to_numpy(), "").astype("str")
 
 
 def january_file(frame: pd.DataFrame) -> bytes:
@@ -241,9 +242,9 @@ def january_file(frame: pd.DataFrame) -> bytes:
     return csv_bytes(pd.DataFrame({
         "case_id": rows["case_id"],
         "year": rows["year"].astype("int64").astype("str"),
-        "income_before": _kroner(rows["income_before_ore"]),
+        "income_before": kroner_text(rows["income_before_ore"]),
         "uprating_percent": rows["uprating_percent"],
-        "income_january": _kroner(rows["income_january_ore"]),
+        "income_january": kroner_text(rows["income_january_ore"]),
         "monthly_december": rows["monthly_december"].astype("int64").astype("str"),
         "monthly_january": rows["monthly_january"].astype("int64").astype("str"),
         "tax_authority_income": _kroner_or_empty(rows["tax_authority_income_ore"]),
@@ -260,7 +261,7 @@ def december_letters(frame: pd.DataFrame, applicant_cpr: pd.Series, letter_date:
     return pd.DataFrame({
         "letter_id": "january/" + year + "/" + LETTER_KIND + "/" + rows["case_id"],
         "case_id": rows["case_id"],
-        "recipient_cpr": _cpr_of(rows["case_id"], applicant_cpr, "recipient"),
+        "recipient_cpr": cpr_of_cases(rows["case_id"], applicant_cpr, "recipient"),
         "kind": LETTER_KIND,
         "period": year,
         "amount_ore": pd.Series(pd.NA, index=rows.index, dtype="Int64"),
@@ -274,11 +275,11 @@ def letter_body(row, letter_date: date) -> str:
     """The December letter's text (a `recalculate` row). Amounts and dates only: no CPR, no case id, and
     no ';', quote or line break, so the CSV line stays one plain line."""
     year, percent = int(row.year), str(row.uprating_percent).replace(".", ",")
-    intro = (f"Den {_date_da(letter_date)} har vi sammenlignet den indkomst, vi bruger i din boligstøtte, med "
+    intro = (f"Den {danish_date(letter_date)} har vi sammenlignet den indkomst, vi bruger i din boligstøtte, med "
              f"Skattestyrelsens forskudsopgørelse for {year}. Fra 1. januar {year} opregulerer vi husstandens "
              f"indkomst med den generelle procentsats (for din husstand højst {percent} %). Vi bruger derfor en "
-             f"årlig husstandsindkomst på {_dkk(row.income_january_ore)} kr. fra 1. januar {year}, mod "
-             f"{_dkk(row.income_before_ore)} kr. i december.")
+             f"årlig husstandsindkomst på {dkk(row.income_january_ore)} kr. fra 1. januar {year}, mod "
+             f"{dkk(row.income_before_ore)} kr. i december.")
     return f"{intro} {_forskud_sentence(row, year)} Er tallene ikke rigtige, eller ændrer husstandens indkomst " \
            f"sig, skal du give os besked, så vi kan beregne din boligstøtte rigtigt."
 
@@ -287,7 +288,7 @@ def _forskud_sentence(row, year: int) -> str:
     if pd.isna(row.tax_authority_income_ore):
         return f"Vi har ikke fået en forskudsopgørelse for {year} for de voksne i husstanden."
     figure = (f"Skattestyrelsens forskudsopgørelse for {year} viser en årlig indkomst på "
-              f"{_dkk(row.tax_authority_income_ore)} kr.")
+              f"{dkk(row.tax_authority_income_ore)} kr.")
     if row.forskud_complete:
         return f"{figure} for husstanden."
     return f"{figure} for de voksne i husstanden, vi har en forskudsopgørelse for. Vi mangler den for resten."

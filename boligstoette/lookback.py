@@ -285,7 +285,7 @@ def letters(run_month: str, decisions: pd.DataFrame, recipient_cpr: pd.Series) -
     return pd.DataFrame({
         "letter_id": run_month + "/" + kind + "/" + rows["case_id"] + "/" + rows["period"],
         "case_id": rows["case_id"],
-        "recipient_cpr": _cpr_of(rows["case_id"], recipient_cpr, "recipient"),
+        "recipient_cpr": cpr_of_cases(rows["case_id"], recipient_cpr, "recipient"),
         "kind": kind,
         "period": rows["period"],
         "amount_ore": rows["difference_ore"].astype("int64"),
@@ -297,34 +297,34 @@ def letters(run_month: str, decisions: pd.DataFrame, recipient_cpr: pd.Series) -
 def _body(row) -> str:
     """The letter's text. Amounts and dates only: no CPR, and no case id (an id may be CPR-shaped).
     No ';', quote or line break, so the CSV line stays one plain line."""
-    facts = (f"Vi har efterreguleret din boligstøtte for {_month_da(row.period)} ud fra de endelige "
-             f"indkomstoplysninger i eIndkomst. Husstandens indkomst var {_dkk(row.income_final_ore)} kr. om "
-             f"måneden, og udbetalingen byggede på {_dkk(row.income_used_ore)} kr. Din boligstøtte for måneden "
-             f"skulle have været {_dkk(row.benefit_final_ore)} kr., og du har fået {_dkk(row.benefit_paid_ore)} kr.")
-    amount = _dkk(abs(row.difference_ore))
+    facts = (f"Vi har efterreguleret din boligstøtte for {danish_month(row.period)} ud fra de endelige "
+             f"indkomstoplysninger i eIndkomst. Husstandens indkomst var {dkk(row.income_final_ore)} kr. om "
+             f"måneden, og udbetalingen byggede på {dkk(row.income_used_ore)} kr. Din boligstøtte for måneden "
+             f"skulle have været {dkk(row.benefit_final_ore)} kr., og du har fået {dkk(row.benefit_paid_ore)} kr.")
+    amount = dkk(abs(row.difference_ore))
     if row.decision == SUPPLEMENT:
-        return f"{facts} Du får derfor {amount} kr. ekstra med udbetalingen for {_month_da(row.applied_in)}."
+        return f"{facts} Du får derfor {amount} kr. ekstra med udbetalingen for {danish_month(row.applied_in)}."
     return (f"{facts} Du har derfor fået {amount} kr. for meget. Vi trækker beløbet i udbetalingen for "
-            f"{_month_da(row.applied_in)}, og det, som udbetalingen ikke kan dække, sendes til opkrævning. "
-            f"Mener du, at tallene ikke er rigtige, skal du give os besked senest {_date_da(row.respond_by)}.")
+            f"{danish_month(row.applied_in)}, og det, som udbetalingen ikke kan dække, sendes til opkrævning. "
+            f"Mener du, at tallene ikke er rigtige, skal du give os besked senest {danish_date(row.respond_by)}.")
 
 
-def _dkk(ore: int) -> str:
+def dkk(ore: int) -> str:
     """Danish style: 12.345,50 (whole kroner without decimals)."""
     sign, ore = ("-" if ore < 0 else ""), abs(int(ore))
     kroner = f"{ore // 100:,}".replace(",", ".")
     return f"{sign}{kroner}" + (f",{ore % 100:02d}" if ore % 100 else "")
 
 
-def _month_da(month: str) -> str:
+def danish_month(month: str) -> str:
     return f"{_MONTH_NAMES[int(month[5:7]) - 1]} {month[:4]}"
 
 
-def _date_da(day: pd.Timestamp) -> str:
+def danish_date(day: pd.Timestamp) -> str:
     return f"{day.day}. {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
-def _cpr_of(case_ids: pd.Series, cpr_by_case: pd.Series, role: str) -> pd.Series:
+def cpr_of_cases(case_ids: pd.Series, cpr_by_case: pd.Series, role: str) -> pd.Series:
     cpr = case_ids.map(cpr_by_case)
     if cpr.isna().any():
         raise ValueError(f"no {role} CPR for case {mask_text(case_ids[cpr.isna()].iloc[0])}")
@@ -342,7 +342,7 @@ def collection_rows(run_month: str, applied: pd.DataFrame, debtor_cpr: pd.Series
     return pd.DataFrame({
         "claim_id": "efterregulering/" + run_month + "/" + claims["case_id"] + "/" + claims["period"],
         "case_id": claims["case_id"],
-        "debtor_cpr": _cpr_of(claims["case_id"], debtor_cpr, "debtor"),
+        "debtor_cpr": cpr_of_cases(claims["case_id"], debtor_cpr, "debtor"),
         "claim_type": "efterregulering",
         "period_from": claims["period"],
         "period_to": claims["period"],
@@ -360,8 +360,8 @@ def lookback_file(rows: pd.DataFrame) -> bytes:
     return csv_bytes(pd.DataFrame({
         "case_id": rows["case_id"],
         "period": rows["period"],
-        "income_used": _kroner(rows["income_used_ore"]),
-        "income_final": _kroner(rows["income_final_ore"]),
+        "income_used": kroner_text(rows["income_used_ore"]),
+        "income_final": kroner_text(rows["income_final_ore"]),
         "benefit_paid": _whole_kroner(rows["benefit_paid_ore"], "benefit_paid"),
         "benefit_final": _whole_kroner(rows["benefit_final_ore"], "benefit_final"),
         "difference": _whole_kroner(rows["difference_ore"], "difference"),
@@ -402,7 +402,7 @@ def collection_file(rows: pd.DataFrame) -> bytes:
     }))
 
 
-def _kroner(ore: pd.Series) -> pd.Series:
+def kroner_text(ore: pd.Series) -> pd.Series:
     """Kroner with two decimals, from the integers: '1234.50', '-0.05'."""
     values = ore.to_numpy(np.int64)
     whole, part = np.abs(values) // 100, np.abs(values) % 100

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from boligstoette.lookback import _dkk
+from boligstoette.lookback import cpr_of_cases, dkk
 from boligstoette.months import MONTH, add_months
 from boligstoette.payouts import SETTLEMENT_KINDS, benefit_keys, csv_bytes, net_received, with_entry_ids
 from boligstoette.recalculation import benefit_with_income
@@ -238,7 +238,7 @@ def month_letters(run_month: str, booked: pd.DataFrame, rows: pd.DataFrame, appl
     return pd.DataFrame({
         "letter_id": run_month + "/settlement/" + settled["case_id"] + "/" + settled["period"] + "/"
         + settled["n"].astype("str"),
-        "case_id": settled["case_id"], "recipient_cpr": settled["case_id"].map(applicant).astype("str"),
+        "case_id": settled["case_id"], "recipient_cpr": cpr_of_cases(settled["case_id"], applicant, "recipient"),
         "kind": "settlement", "period": settled["period"],
         "amount_ore": settled["amount_ore"].where(settled["amount_ore"] != 0).astype("Int64"),
         "respond_by": pd.Series(respond_by, index=settled.index, dtype="datetime64[us]"),
@@ -252,7 +252,7 @@ def month_claims(run_month: str, booked: pd.DataFrame, rows: pd.DataFrame, debto
     return pd.DataFrame({
         "claim_id": "aarsopgoerelse/" + claims["period"] + "/" + claims["case_id"] + "/" + claims["run_month"] + "/"
         + claims["n"].astype("str"),
-        "case_id": claims["case_id"], "debtor_cpr": claims["case_id"].map(debtor).astype("str"),
+        "case_id": claims["case_id"], "debtor_cpr": cpr_of_cases(claims["case_id"], debtor, "debtor"),
         "claim_type": "aarsopgoerelse", "period_from": claims["period"] + "-01", "period_to": claims["period"] + "-12",
         "amount_ore": -claims["amount_ore"].astype("int64"),
         "due_date": pd.to_datetime(claims["assessed_on"]).astype("datetime64[us]")}).reset_index(drop=True)
@@ -271,8 +271,8 @@ def _carried(run_month: str, booked: pd.DataFrame, rows: pd.DataFrame) -> pd.Dat
 def _body(row, respond_by: pd.Timestamp) -> str:
     """The letter's text: amounts and dates only (no CPR, no case id); one plain CSV line."""
     facts = (f"Vi har gjort din boligstøtte for {row.period} op ud fra årsopgørelsen fra Skattestyrelsen. "
-             f"Du skulle have haft {_dkk(row.final_ore)} kr., og du har fået {_dkk(row.paid_ore)} kr.")
-    amount = _dkk(abs(int(row.amount_ore)))
+             f"Du skulle have haft {dkk(row.final_ore)} kr., og du har fået {dkk(row.paid_ore)} kr.")
+    amount = dkk(abs(int(row.amount_ore)))
     if row.kind == KIND_OF[PAY_OUT]:
         outcome = f"Du får derfor {amount} kr. udbetalt."
     elif row.kind == KIND_OF[CLAIM_BACK]:

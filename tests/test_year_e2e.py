@@ -91,7 +91,7 @@ def _income(month: str) -> list[dict]:
     return rows
 
 
-def _assessment(cpr: str, income: str, appealed: bool = False, at: str = "2026-03-10T08:00:00+01:00") -> dict:
+def forskud_by_person(cpr: str, income: str, appealed: bool = False, at: str = "2026-03-10T08:00:00+01:00") -> dict:
     return dict(cpr=cpr, year="2025", personal_income=income, other_income="0.00", wealth="0.00", assessed_at=at,
                 appealed="true" if appealed else "false")
 
@@ -121,8 +121,8 @@ def build_landing(root: Path) -> Path:
     _write(root / "income" / "forskud_2026.csv", [
         dict(cpr=c, year="2026", personal_income=v, other_income="0.00", wealth="0.00",
              assessed_at="2025-11-05T00:00:00+01:00") for c, v in forskud_2026.items()])
-    assessed = [_assessment(_cpr(i)[0], v, appealed=(i == 5)) for i, v in ASSESSED.items()]
-    assessed.append(_assessment(PENSIONER[0], "144000.00"))
+    assessed = [forskud_by_person(_cpr(i)[0], v, appealed=(i == 5)) for i, v in ASSESSED.items()]
+    assessed.append(forskud_by_person(PENSIONER[0], "144000.00"))
     _write(root / "income" / "aarsopgoerelse_2025.csv", assessed)
     return root
 
@@ -132,8 +132,8 @@ def later_deliveries(root: Path) -> None:
     _write(root / "income" / "pension_settlement_2025.csv", [dict(
         cpr=PENSIONER[0], year="2025", pension="folkepension", settled_at="2026-04-01T08:00:00+02:00")])
     _write(root / "income" / "aarsopgoerelse_2025_r2.csv", [
-        _assessment(_cpr(6)[0], "217000.00", at="2026-04-10T08:00:00+02:00"),
-        _assessment(_cpr(7)[0], "216999.00", at="2026-04-10T08:00:00+02:00")])
+        forskud_by_person(_cpr(6)[0], "217000.00", at="2026-04-10T08:00:00+02:00"),
+        forskud_by_person(_cpr(7)[0], "216999.00", at="2026-04-10T08:00:00+02:00")])
 
 
 def _hashes(out: Path) -> dict[str, str]:

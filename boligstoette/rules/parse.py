@@ -337,9 +337,8 @@ def _check_year_has_rates(p: _Problems, years: np.ndarray, bad: np.ndarray, empt
     """Every (valid) year must have a rate file."""
     if "year" not in p.columns:
         return
-    span = f"{book.years[0]}-{book.years[-1]}"
     p.report(~book.has_year(years) & ~bad & ~empty, "year",
-             lambda i: f"no rates for year {int(years[i])} (rate files cover {span})")
+             lambda i: f"no rates for year {int(years[i])}: {book.coverage(int(years[i]))}")
 
 
 def _parse_enum_column(p: _Problems, name: str, n_rows: int) -> np.ndarray:
