@@ -43,7 +43,9 @@ def annual_settlements(context: dg.AssetExecutionContext, database: AgencyDataba
     decided = {}
 
     def decide(ledger: pd.DataFrame) -> pd.DataFrame:  # under the ledger lock: settles each case once
-        computed = facts.assign(paid_ore=settlement.received_by_case(rows, ledger, year)).fillna({"paid_ore": 0})
+        received = settlement.received_by_case(rows, ledger, year)
+        received = received.add(settlement.pending_hearings(ledger, year), fill_value=0)
+        computed = facts.assign(paid_ore=received).fillna({"paid_ore": 0})
         settled = ledger[ledger["kind"].isin(SETTLEMENT_KINDS) & (ledger["period"] == str(year))]
         decided["rows"] = settlement.decide(year, computed, previous, settled)
         if not decided["rows"]["book"].any():

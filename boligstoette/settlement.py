@@ -29,9 +29,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from boligstoette import lookback
 from boligstoette.lookback import cpr_of_cases, dkk
 from boligstoette.months import MONTH, add_months
-from boligstoette.payouts import SETTLEMENT_KINDS, benefit_keys, csv_bytes, net_received, with_entry_ids
+from boligstoette.payouts import LEDGER_COLUMNS, SETTLEMENT_KINDS, benefit_keys, csv_bytes, net_received
 from boligstoette.recalculation import benefit_with_income
 
 THRESHOLD_ORE = 250 * 100  # § 12.13: a difference under 250 kr over the year is neither paid nor claimed
@@ -91,18 +92,30 @@ def _settlement_entries(ledger: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def case_facts(adults: pd.DataFrame, assessed: pd.DataFrame, pension_settled: pd.Series) -> pd.DataFrame:
-    """Per case: basis (its adults' assessed incomes), appealed, waiting_pension, assessed_on."""
-    people = adults.drop_duplicates(["case_id", "cpr"]).merge(
-        assessed[["cpr", "personal_income_ore", "other_income_ore", "appealed", "assessed_at"]], on="cpr", how="left")
+    """Per case: basis (its adults' assessed incomes), appealed, waiting_pension (an adult who was a
+    pensioner in any period of the year has no pension settlement), assessed_on."""
+    people = adults.merge(assessed[["cpr", "personal_income_ore", "other_income_ore", "appealed", "assessed_at"]],
+                          on="cpr", how="left")
     income = people["personal_income_ore"].astype("Int64") + people["other_income_ore"].astype("Int64")
     people = people.assign(
-        income=income, appealed=people["appealed"].fillna(False).astype(bool),
+        appealed=people["appealed"].fillna(False).astype(bool),
         waiting=(people["pension"] != PENSIONER) & ~people["cpr"].isin(pension_settled),
         item=people["cpr"] + ":" + income.astype("string").fillna("none"))
-    people = people.sort_values(["case_id", "cpr"])
-    return people.groupby("case_id").agg(
-        basis=("item", "|".join), appealed=("appealed", "any"), waiting_pension=("waiting", "any"),
-        assessed_on=("assessed_at", "max"))
+    basis = people.drop_duplicates(["case_id", "cpr"]).sort_values(["case_id", "cpr"])
+    flags = people.groupby("case_id").agg(appealed=("appealed", "any"), waiting_pension=("waiting", "any"),
+                                          assessed_on=("assessed_at", "max"))
+    return basis.groupby("case_id").agg(basis=("item", "|".join)).join(flags)
+
+
+def pending_hearings(ledger: pd.DataFrame, year: int) -> pd.Series:
+    """case_id -> øre of the year's lookback deductions announced but not yet taken (a deduction is taken
+    two runs after its hearing, RULES § 12.11): counted as received, so the settlement does not claim
+    them a second time."""
+    carrying = carrying_month(ledger)
+    delay = lookback.rules_for(carrying).deduction_delay_months
+    hearings = ledger[(ledger["kind"] == "hearing") & (ledger["run_month"] >= add_months(carrying, -delay))
+                      & ledger["period"].str.startswith(f"{year}-")]
+    return hearings.groupby("case_id")["amount_ore"].sum()
 
 
 # --- deciding -------------------------------------------------------------------------------------
@@ -164,7 +177,7 @@ def _rows_from_ledger(year: int, computed: pd.DataFrame, kept: pd.DataFrame, set
     """Settled cases whose stored rows are gone (a run stopped after booking): shown from the ledger's
     last settlement, what was paid before it, and today's final amount; never booked again."""
     lost = settled[~settled["case_id"].isin(kept["case_id"]) & settled["case_id"].isin(computed.index)]
-    last = lost.sort_values("entry_id").drop_duplicates("case_id", keep="last").set_index("case_id")
+    last = booking_order(lost).drop_duplicates("case_id", keep="last").set_index("case_id")
     cases = computed.loc[last.index]
     paid = cases["paid_ore"] - last["amount_ore"]
     rows = _rows(year, cases.assign(paid_ore=paid, appealed=False, waiting_pension=False), reopened=False)
@@ -196,13 +209,24 @@ def entries(rows: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         "run_month": carrying_month(ledger), "period": booked["year"].astype("str"), "case_id": booked["case_id"],
         "kind": kind, "amount_ore": amount, "payee": "applicant", "org_id": "", "unit_id": "", "lease_id": "",
         "reason_code": booked["decision"]})
-    return with_entry_ids(new, ledger)
+    stem = "case:" + new["case_id"] + "/" + new["period"] + "/settlement"
+    before = _settlement_entries(ledger, int(booked["year"].iloc[0])).groupby("case_id").size() if len(new) else None
+    n = new["case_id"].map(before).fillna(0).astype("int64") if before is not None else 0
+    # one counter per case and year across the three kinds: the n-th settlement of the case, in booking order
+    return new.assign(entry_id=stem + "/" + (n + new.groupby("case_id").cumcount()).astype("str"))[
+        list(LEDGER_COLUMNS)].astype(LEDGER_COLUMNS)
+
+
+def booking_order(entries: pd.DataFrame) -> pd.DataFrame:
+    """Settlement entries in the order they were booked (their ids count per case and year)."""
+    n = entries["entry_id"].str.rsplit("/", n=1).str[-1].astype("int64")
+    return entries.assign(_n=n).sort_values(["case_id", "period", "_n"], kind="stable").drop(columns="_n")
 
 
 def with_applied_in(rows: pd.DataFrame, booked: pd.DataFrame) -> pd.DataFrame:
     """Rows just booked get the month whose run carries them (`applied_in` empty for below_threshold)."""
     month = booked.drop_duplicates("case_id").set_index("case_id")["run_month"]
-    carrying = rows["case_id"].map(month).fillna("")
+    carrying = rows["case_id"].map(month).astype("object").fillna("")
     booked_in = carrying.where(rows["book"], rows["booked_in"])
     carried = rows["book"] & rows["decision"].isin([PAY_OUT, CLAIM_BACK])
     return rows.assign(booked_in=booked_in.astype("str"),
@@ -261,11 +285,16 @@ def month_claims(run_month: str, booked: pd.DataFrame, rows: pd.DataFrame, debto
 def _carried(run_month: str, booked: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """The run's settlement entries, each with the row it booked (matched in order per case and year)."""
     mine = booked[(booked["run_month"] == run_month) & booked["kind"].isin(SETTLEMENT_KINDS)]
-    mine = mine.sort_values("entry_id").assign(n=lambda f: f.groupby(["case_id", "period"]).cumcount())
+    mine = booking_order(mine).assign(n=lambda f: f.groupby(["case_id", "period"]).cumcount())
     facts = rows[rows["booked_in"] == run_month].assign(period=rows["year"].astype("str"))
     facts = facts.assign(n=facts.groupby(["case_id", "period"]).cumcount())
     columns = ["case_id", "period", "n", "paid_ore", "final_ore", "assessed_on"]
-    return mine.merge(facts[columns], on=["case_id", "period", "n"], how="left").sort_values(["case_id", "entry_id"])
+    carried = mine.merge(facts[columns], on=["case_id", "period", "n"], how="left")
+    if carried["paid_ore"].isna().any():
+        year = carried.loc[carried["paid_ore"].isna(), "period"].iloc[0]
+        raise ValueError(f"the annual settlement of {year} booked for {run_month} is not stored: materialise "
+                         f"annual_settlements {year} again, then this month")
+    return carried
 
 
 def _body(row, respond_by: pd.Timestamp) -> str:

@@ -1,4 +1,5 @@
-"""The operator's console after `boligstoette run`: a line per step, then what the month did.
+"""The operator's console after `boligstoette run`: a line per step, then what the month (or, with
+--year, the benefit year) did.
 
 Everything here is read from the run's events and from the stored partitions, never recomputed,
 and nothing in it names a person: counts, kroner, reason codes and check names only.
@@ -20,6 +21,9 @@ from orchestration.warehouse import STORED_ROWS, Warehouse
 # What a month writes under the output folder, per kind of output.
 OUTPUT_FOLDERS = ("payouts/{month}", "holds/{month}.csv", "lookback/{month}.csv", "letters/{month}.csv",
                   "collection/{month}.csv", "register_errors/{month}", "data_docs/{month}")
+# What a benefit year writes: the annual settlement, the 1 January recalculation and its letters.
+YEAR_OUTPUTS = ("settlements/{month}.csv", "january/{month}.csv", "letters/{month}.csv")
+SETTLEMENT_DECISIONS = ("pay_out", "claim_back", "below_threshold", "waiting_pension_settlement", "waiting_appeal")
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,14 @@ class RunReport:
             seconds=time.time() - started,
             steps=steps(result), checks=checks, failures=step_failures(result),
             summary=_stored_summary(settings, month, result), files=files_written(out, month, started),
-            where={"asset storage": shown_url(settings.warehouse_url), "output folder": str(out),
-                   "landing folder": str(landing), "Dagster instance": os.environ.get("DAGSTER_HOME", ""),
-                   "Dagster log": str(log_path) if log_path else "on the console (--verbose)"},
+            where=_where(settings, out, landing, log_path),
         )
+
+
+def _where(settings: Settings, out: Path, landing: Path, log_path: Path | None) -> dict[str, str]:
+    return {"asset storage": shown_url(settings.warehouse_url), "output folder": str(out),
+            "landing folder": str(landing), "Dagster instance": os.environ.get("DAGSTER_HOME", ""),
+            "Dagster log": str(log_path) if log_path else "on the console (--verbose)"}
 
 
 def steps(result) -> list[Step]:
@@ -98,10 +106,10 @@ def step_failures(result) -> list[str]:
     return messages
 
 
-def files_written(out: Path, month: str, since: float) -> dict[str, int]:
-    """Files per output of the month written since `since` (a folder counts its files)."""
+def files_written(out: Path, month: str, since: float, outputs: tuple[str, ...] = OUTPUT_FOLDERS) -> dict[str, int]:
+    """Files per output of the month (or year) written since `since` (a folder counts its files)."""
     found = {}
-    for pattern in OUTPUT_FOLDERS:
+    for pattern in outputs:
         path = out / pattern.format(month=month)
         files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path] if path.is_file() else []
         count = sum(1 for p in files if p.stat().st_mtime >= since)
@@ -129,17 +137,25 @@ def _kr(ore: int) -> str:
 
 
 def print_report(console: Console, report: RunReport) -> None:
-    table = Table(box=None, pad_edge=False)
-    for name in ("step", "status", "rows", "seconds"):
-        table.add_column(name, justify="right" if name in ("rows", "seconds") else "left")
-    for step in report.steps:
-        table.add_row(step.name, step.status, "" if step.rows is None else f"{step.rows:,}",
-                      "" if step.seconds is None else f"{step.seconds:.1f}")
-    console.print(table)
+    _print_steps(console, report.steps)
     state = "succeeded" if report.succeeded else "FAILED"
     console.print(f"\nbenefit month {report.month}: run {report.run_id} {state} in {report.seconds:.1f} s")
     for line in _summary_lines(report):
         console.print(f"  {line}")
+    _print_failures_and_where(console, report)
+
+
+def _print_steps(console: Console, found: list[Step]) -> None:
+    table = Table(box=None, pad_edge=False)
+    for name in ("step", "status", "rows", "seconds"):
+        table.add_column(name, justify="right" if name in ("rows", "seconds") else "left")
+    for step in found:
+        table.add_row(step.name, step.status, "" if step.rows is None else f"{step.rows:,}",
+                      "" if step.seconds is None else f"{step.seconds:.1f}")
+    console.print(table)
+
+
+def _print_failures_and_where(console: Console, report: "RunReport | YearReport") -> None:
     for message in report.failures:
         console.print(f"  failed step {message}", markup=False)
     console.print("where:")
@@ -149,10 +165,13 @@ def print_report(console: Console, report: RunReport) -> None:
                   f"  ->  http://127.0.0.1:3000/runs/{report.run_id}", markup=False)
 
 
-def _summary_lines(report: RunReport) -> list[str]:
-    c = report.checks
+def _check_lines(c: dict[str, list[str]]) -> list[str]:
     lines = [f"checks: {len(c['passed'])} passed, {len(c['warned'])} warned, {len(c['failed'])} failed"]
-    lines += [f"  warned: {name}" for name in c["warned"]] + [f"  failed: {name}" for name in c["failed"]]
+    return lines + [f"  warned: {name}" for name in c["warned"]] + [f"  failed: {name}" for name in c["failed"]]
+
+
+def _summary_lines(report: RunReport) -> list[str]:
+    lines = _check_lines(report.checks)
     s = report.summary
     if s is None:
         lines.append(f"no payouts for {report.month} from this run (see the failed steps and checks)")
@@ -174,3 +193,90 @@ def _money_lines(s: MonthSummary) -> list[str]:
         f"recovered: {s.recoveries:,} entries, {_kr(s.recovered_ore)}",
         f"held by reason: {held}",
     ]
+
+
+# --- a benefit year (`boligstoette run --year YYYY`) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """What the stored yearly partitions hold: counts and kroner only, never a person."""
+
+    settled: dict[str, tuple[int, int]] | None  # decision -> (cases, sum of difference_ore); None: not stored
+    reopened: int
+    january_cases: int | None  # None: the recalculation was not stored by this run
+    letters: int
+
+
+def summarise_year(settlements, january) -> YearSummary:
+    """The summary of a year's annual_settlements and january_recalculation frames (either may be None)."""
+    settled, reopened = None, 0
+    if settlements is not None:
+        grouped = settlements.groupby("decision")["difference_ore"].agg(["size", "sum"])
+        decisions = [*SETTLEMENT_DECISIONS, *sorted(set(grouped.index) - set(SETTLEMENT_DECISIONS))]
+        settled = {d: (int(grouped.loc[d, "size"]), int(grouped.loc[d, "sum"]))
+                   for d in decisions if d in grouped.index}
+        reopened = int(settlements["reopened"].astype(bool).sum())
+    cases = None if january is None else len(january)
+    letters = 0 if january is None else int(january["letter"].astype(bool).sum())
+    return YearSummary(settled, reopened, cases, letters)
+
+
+def _stored_year(settings: Settings, year: str, result) -> YearSummary:
+    """The year's summary from the partitions this run stored."""
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    warehouse = Warehouse(settings.warehouse_url, settings.warehouse_schema)
+    stored = {name: warehouse.read_partitions(name, [year]) if name in done else None
+              for name in ("annual_settlements", "january_recalculation")}
+    return summarise_year(stored["annual_settlements"], stored["january_recalculation"])
+
+
+@dataclass
+class YearReport:
+    year: str
+    run_id: str
+    succeeded: bool
+    seconds: float
+    steps: list[Step]
+    checks: dict[str, list[str]]
+    failures: list[str]
+    summary: YearSummary
+    files: dict[str, int]
+    where: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result, year: str, out: Path, landing: Path, log_path: Path | None, started: float) -> "YearReport":
+        """As RunReport.of, for a run of benefit_year_job for benefit year `year`."""
+        checks = check_outcomes(result)
+        settings = Settings.from_env()
+        return cls(
+            year=year, run_id=result.run_id, succeeded=result.success and not checks["failed"],
+            seconds=time.time() - started, steps=steps(result), checks=checks, failures=step_failures(result),
+            summary=_stored_year(settings, year, result), files=files_written(out, year, started, YEAR_OUTPUTS),
+            where=_where(settings, out, landing, log_path),
+        )
+
+
+def print_year_report(console: Console, report: YearReport) -> None:
+    _print_steps(console, report.steps)
+    state = "succeeded" if report.succeeded else "FAILED"
+    console.print(f"\nbenefit year {report.year}: run {report.run_id} {state} in {report.seconds:.1f} s")
+    for line in _year_lines(report):
+        console.print(f"  {line}")
+    _print_failures_and_where(console, report)
+
+
+def _year_lines(report: YearReport) -> list[str]:
+    lines, s = _check_lines(report.checks), report.summary
+    if s.settled is None:
+        lines.append(f"no annual settlement of {report.year} from this run (see the failed steps and checks)")
+    else:
+        lines.append(f"settled: {sum(n for n, _ in s.settled.values()):,} cases, reopened {s.reopened:,}")
+        lines += [f"  {decision}: {n:,}, difference {_kr(ore)}" for decision, (n, ore) in s.settled.items()]
+    if s.january_cases is None:
+        lines.append(f"no 1 January recalculation of {report.year} from this run (see the failed steps and checks)")
+    else:
+        lines.append(f"1 January {report.year}: {s.january_cases:,} cases recalculated, {s.letters:,} letters")
+    files = ", ".join(f"{path} ({n})" for path, n in report.files.items()) or "none"
+    lines.append(f"files written by this run: {sum(report.files.values())}: {files}")
+    return lines

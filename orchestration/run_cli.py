@@ -1,4 +1,6 @@
-"""`boligstoette run`: materialise every asset of one benefit month through Dagster.
+"""`boligstoette run`: materialise every asset of one benefit month through Dagster, or with --year
+the yearly assets of one benefit year (annual settlement, 1 January recalculation) on the months
+already materialised.
 
 Runs on the configured instance (DAGSTER_HOME; SQLite there unless its dagster.yaml says
 PostgreSQL) and the configured asset storage (orchestration/settings.py), so what it does shows
@@ -9,6 +11,7 @@ Exits non-zero when the run or a blocking check fails.
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import sys
@@ -20,21 +23,55 @@ from pathlib import Path
 from rich.console import Console
 
 from boligstoette.outputs import file_lock
-from orchestration.console import RunReport, print_report
+from orchestration.console import RunReport, YearReport, print_report, print_year_report
 
 DEFAULT_MONTH = "2026-12"
+MONTH_JOB, YEAR_JOB = "monthly_benefit_job", "benefit_year_job"
 INSTANCE_CONFIG = Path(__file__).parent / "instance" / "dagster.yaml"
 PID_TAG, HOST_TAG = "boligstoette/pid", "boligstoette/host"  # which process runs it, to tell a dead run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("run", help="materialise every asset of one benefit month", description=__doc__)
+    p = subparsers.add_parser("run", help="materialise every asset of one benefit month (or one benefit year)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--landing", type=Path, help="landing folder; default: a small sample generated under --out")
     p.add_argument("--out", type=Path, default=Path("var/out"), help="output folder (default var/out)")
-    p.add_argument("--month", default=DEFAULT_MONTH, help=f"benefit month YYYY-MM (default {DEFAULT_MONTH})")
+    period = p.add_mutually_exclusive_group()
+    period.add_argument("--month", type=_pattern(r"\d{4}-(0[1-9]|1[0-2])", "YYYY-MM"),
+                        help=f"benefit month YYYY-MM (default {DEFAULT_MONTH})")
+    period.add_argument("--year", type=_pattern(r"\d{4}", "YYYY"),
+                        help="benefit year YYYY: its annual settlement and 1 January recalculation, on the months "
+                             "already materialised")
     p.add_argument("--cutoff-day", type=int, help="cut-off day in the month before (default 20)")
     p.add_argument("--verbose", action="store_true", help="Dagster's own log on the console instead of a log file")
     p.set_defaults(func=main)
+
+
+def _pattern(regex: str, shown: str):
+    """An argparse type: the value when it is `shown` (fully matches `regex`)."""
+    def parse(value: str) -> str:
+        if not re.fullmatch(regex, value):
+            raise argparse.ArgumentTypeError(f"expected {shown}, got {value!r}")
+        return value
+    return parse
+
+
+def missing_rates(year: int) -> str | None:
+    """Why benefit year `year` cannot be computed for want of rates (one line), or None when it can."""
+    import numpy as np
+
+    from boligstoette.rules import rates
+
+    env = getattr(rates, "RATES_DIR_ENV", "BOLIGSTOETTE_RATES_DIR")
+    try:
+        book = rates.default_rate_book()
+    except rates.RatesError as error:
+        return f"no usable rates for {year}: {str(error).splitlines()[0]} (check {env})"
+    if book.has_year(np.array([year]))[0]:
+        return None
+    span = f"{book.years[0]}-{book.years[-1]}" if book.years else "none"
+    return (f"no rates for {year}: the rate files cover {span}; add boligstoette_{year}.yaml to the folder "
+            f"named by {env} (now {os.environ.get(env) or 'unset'}) and run again")
 
 
 def _sample_landing(out: Path, month: str, console: Console) -> Path:
@@ -71,7 +108,8 @@ def _console_output_to(log_path: Path):
 def _environment(args: argparse.Namespace, console: Console) -> tuple[Path, Path]:
     out = args.out.absolute()
     out.mkdir(parents=True, exist_ok=True)
-    landing = args.landing.absolute() if args.landing else _sample_landing(out, args.month, console)
+    sample_month = args.month or f"{args.year}-12"
+    landing = args.landing.absolute() if args.landing else _sample_landing(out, sample_month, console)
     os.environ["BOLIGSTOETTE_LANDING"] = str(landing)
     os.environ["BOLIGSTOETTE_OUT"] = str(out)
     if args.cutoff_day:
@@ -88,34 +126,51 @@ def _environment(args: argparse.Namespace, console: Console) -> tuple[Path, Path
 def main(args: argparse.Namespace) -> int:
     started = time.time()
     console = Console(highlight=False, soft_wrap=True)
+    if args.year is None and args.month is None:
+        args.month = DEFAULT_MONTH
+    key = args.year or args.month
+    if problem := missing_rates(int(key[:4])):  # before anything is created or launched
+        console.print(f"boligstoette run: {problem}", markup=False)
+        return 2
     out, landing = _environment(args, console)
     log_path = None
     if not args.verbose:
         (out / "logs").mkdir(exist_ok=True)
-        log_path = out / "logs" / f"run_{args.month}_{datetime.now():%Y%m%dT%H%M%S}.log"
-    console.print(f"benefit month {args.month}: running monthly_benefit_job on landing folder {landing}")
+        log_path = out / "logs" / f"run_{key}_{datetime.now():%Y%m%dT%H%M%S}.log"
+    what, job_name = ("benefit year", YEAR_JOB) if args.year else ("benefit month", MONTH_JOB)
+    console.print(f"{what} {key}: running {job_name} on landing folder {landing}")
+    result = _execute(job_name, key, what, args.verbose, log_path, console)
+    if result is None:
+        return 2
+    if args.year:
+        report = YearReport.of(result, key, out, landing, log_path, started)
+        print_year_report(console, report)
+    else:
+        report = RunReport.of(result, key, out, landing, log_path, started)
+        print_report(console, report)
+    return 0 if report.succeeded else 1
 
+
+def _execute(job_name: str, key: str, what: str, verbose: bool, log_path: Path | None, console: Console):
+    """Run `job_name` for partition `key` on the configured instance; None (having said why) when a run of
+    the same job and partition is still running."""
     import dagster as dg
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("monthly_benefit_job")
+    job = defs.resolve_job_def(job_name)
     with file_lock(Path(os.environ["DAGSTER_HOME"]) / ".boligstoette-run.lock"):
         instance = dg.DagsterInstance.get()  # creating a new instance's storage is not safe to race
         instance.get_runs(limit=1)
     with instance:
         for line in fail_dead_runs(instance):
             console.print(line, markup=False)
-        if running := _running(instance, args.month):
-            console.print(f"benefit month {args.month} is being computed by run {running}: wait for it to end")
-            return 2
+        if running := _running(instance, job_name, key):
+            console.print(f"{what} {key} is being computed by run {running}: wait for it to end")
+            return None
         tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-        with nullcontext() if args.verbose else _console_output_to(log_path):
-            result = job.execute_in_process(partition_key=args.month, instance=instance, raise_on_error=False,
-                                            tags=tags)
-    report = RunReport.of(result, args.month, out, landing, log_path, started)
-    print_report(console, report)
-    return 0 if report.succeeded else 1
+        with nullcontext() if verbose else _console_output_to(log_path):
+            return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, tags=tags)
 
 
 def _alive(pid: int) -> bool:
@@ -139,17 +194,17 @@ def fail_dead_runs(instance) -> list[str]:
     for run in started:
         pid = int(run.tags.get(PID_TAG, "0"))
         if pid and not _alive(pid):
-            month = run.tags.get("dagster/partition", "?")
+            partition = run.tags.get("dagster/partition", "?")
             instance.report_run_failed(run, message=f"the process of this run ({pid}) ended without finishing it "
                                                     f"(killed); marked failed by the next boligstoette run")
-            lines.append(f"run {run.run_id} of {month} was killed while running: marked failed")
+            lines.append(f"run {run.run_id} of {partition} was killed while running: marked failed")
     return lines
 
 
-def _running(instance, month: str) -> str | None:
-    """A run of the monthly job for `month` that is still running (its process alive)."""
+def _running(instance, job_name: str, key: str) -> str | None:
+    """A run of `job_name` for partition `key` (a month, or a year) that is still running (its process alive)."""
     import dagster as dg
 
-    runs = instance.get_runs(dg.RunsFilter(job_name="monthly_benefit_job", tags={"dagster/partition": month},
+    runs = instance.get_runs(dg.RunsFilter(job_name=job_name, tags={"dagster/partition": key},
                                            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]))
     return runs[0].run_id if runs else None

@@ -6,12 +6,16 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
+import yaml
 
+from boligstoette.rules import RatesNotFound
+from boligstoette.rules.rates import RATES_DIR, RATES_DIR_ENV, reset_rate_cache
 from orchestration.definitions import defs
 from orchestration.jobs import monthly_after_cutoff
 
@@ -61,9 +65,27 @@ def test_dagster_cli_validates_the_workspace():
     assert "Validation successful" in proc.stdout + proc.stderr
 
 
-def test_monthly_schedule_computes_next_month_after_the_cutoff():
+@pytest.fixture
+def packaged_rates_only(monkeypatch):
+    monkeypatch.delenv(RATES_DIR_ENV, raising=False)
+    reset_rate_cache()
+    yield
+    reset_rate_cache()
+
+
+def test_monthly_schedule_computes_next_month_after_the_cutoff(packaged_rates_only):
     tick = datetime(2026, 11, 21, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
     request = monthly_after_cutoff(dg.build_schedule_context(scheduled_execution_time=tick))
     assert request.partition_key == "2026-12"
+
+
+def test_a_month_without_its_years_rates_fails_the_tick_naming_the_file_to_add(packaged_rates_only, monkeypatch,
+                                                                                tmp_path):
     tick = datetime(2026, 12, 21, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    with pytest.raises(RatesNotFound, match="boligstoette_2027.yaml"):
+        monthly_after_cutoff(dg.build_schedule_context(scheduled_execution_time=tick))
+    rates = yaml.safe_load((RATES_DIR / "boligstoette_2026.yaml").read_text(encoding="utf-8"))
+    rates.update(year=2027, valid_from=date(2027, 1, 1), valid_to=date(2027, 12, 31))
+    (tmp_path / "boligstoette_2027.yaml").write_text(yaml.safe_dump(rates, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(RATES_DIR_ENV, str(tmp_path))  # the operator adds next year's rates: no release
     assert monthly_after_cutoff(dg.build_schedule_context(scheduled_execution_time=tick)).partition_key == "2027-01"

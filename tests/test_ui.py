@@ -10,7 +10,9 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,6 +27,8 @@ UI_TIMEOUT = 60_000  # ms a person would wait for the UI to show something befor
 STARTUP_SECONDS = 180  # dagster dev up and the code location loaded (pandas, Great Expectations: slow on 2 cores)
 # Blueprint's dialog/popover backdrop: while one is on screen it takes every click meant for the page
 BACKDROP = ".bp5-overlay-backdrop"
+# The yearly schedules (orchestration/jobs.py) and the day of the year each ticks, 06:00 in Copenhagen
+YEARLY_SCHEDULES = {"annual_settlement_in_spring": (5, 1), "january_recalculation_in_december": (12, 10)}
 LOCATION_STATUS = "{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus " \
                   "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
 
@@ -197,3 +201,29 @@ def test_every_asset_is_visible_in_the_ui(dagster_dev, tmp_path):
         page.screenshot(path=str(tmp_path / "assets.png"), full_page=True)
         _open(page, f"{dagster_dev}/jobs/monthly_benefit_job")
         _shows(page, "monthly_benefit_job")
+
+
+def _next_tick(month: int, day: int) -> re.Pattern:
+    """The next (month, day) 06:00 Copenhagen after now, as the schedule page shows it: "May 1, 2027, 6:00:00 AM",
+    without the year when it is this year ("Dec 10, 6:00:00 AM")."""
+    now = datetime.now(ZoneInfo("Europe/Copenhagen"))
+    tick = datetime(now.year, month, day, 6, tzinfo=now.tzinfo)
+    tick = tick if tick > now else tick.replace(year=now.year + 1)
+    year = "" if tick.year == now.year else f" {tick.year},"
+    return re.compile(rf"^{tick:%b} {tick.day},{year} 6:00:00\sAM")
+
+
+@pytest.mark.browser
+def test_the_yearly_schedules_show_with_their_next_tick_in_the_ui(dagster_dev, tmp_path):
+    """The automation overview lists the yearly schedules; each one's page shows when it next runs (Dagster shows
+    a next tick only for a running schedule: they run by default)."""
+    with _browser_page(tmp_path / "failure.png") as page:
+        for name, (month, day) in YEARLY_SCHEDULES.items():
+            _open(page, f"{dagster_dev}/automation")
+            _shows(page, "annual_settlement_in_spring")
+            _shows(page, "january_recalculation_in_december")
+            _click(page.get_by_text(name, exact=True).first)
+            page.wait_for_url(re.compile(rf"/schedules/{name}$"), timeout=UI_TIMEOUT)
+            _shows(page, "Next tick")
+            _shows(page, _next_tick(month, day))
+        page.screenshot(path=str(tmp_path / "yearly_schedule.png"), full_page=True)
