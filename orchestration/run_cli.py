@@ -57,21 +57,15 @@ def _pattern(regex: str, shown: str):
 
 
 def missing_rates(year: int) -> str | None:
-    """Why benefit year `year` cannot be computed for want of rates (one line), or None when it can."""
-    import numpy as np
+    """Why benefit year `year` cannot be computed for want of rates (the rate book's message, naming the
+    file to add and BOLIGSTOETTE_RATES_DIR), or None when it can."""
+    from boligstoette.rules import default_rate_book, rates
 
-    from boligstoette.rules import rates
-
-    env = getattr(rates, "RATES_DIR_ENV", "BOLIGSTOETTE_RATES_DIR")
     try:
-        book = rates.default_rate_book()
+        default_rate_book().for_year(year, rates.BENEFITS[0])
     except rates.RatesError as error:
-        return f"no usable rates for {year}: {str(error).splitlines()[0]} (check {env})"
-    if book.has_year(np.array([year]))[0]:
-        return None
-    span = f"{book.years[0]}-{book.years[-1]}" if book.years else "none"
-    return (f"no rates for {year}: the rate files cover {span}; add boligstoette_{year}.yaml to the folder "
-            f"named by {env} (now {os.environ.get(env) or 'unset'}) and run again")
+        return str(error)
+    return None
 
 
 def _sample_landing(out: Path, month: str, console: Console) -> Path:
