@@ -108,6 +108,10 @@ def january_recalculation(context: dg.AssetExecutionContext, database: AgencyDat
     year = int(context.partition_key)
     december = december_before(str(year))
     allowances = database.partition("provisional_allowances", december)
+    if allowances is None and december < go_live(database.ledger(), f"{year}-01", os.environ.get(FIRST_MONTH_ENV)):
+        context.log.info(f"{december} is before go-live: the previous system recalculated 1 January {year}")
+        return _publish_january(output, year, january.no_cases(), january.december_letters(
+            january.no_cases(), pd.Series(dtype="str"), letter_date(f"{year}-01", landing.cutoff_day)))
     if allowances is None:
         raise dg.Failure(f"the 1 January recalculation of {year} starts from benefit month {december}, "
                          f"which is not materialised: materialise {december} first")
@@ -119,10 +123,7 @@ def january_recalculation(context: dg.AssetExecutionContext, database: AgencyDat
                                 land.read_tax_assessments(f"{year}-01"), uprating.percent)
     applicant = members[members["role"] == "ansoeger"].drop_duplicates("case_id").set_index("case_id")["cpr"]
     letters = january.december_letters(frame, applicant, letter_date(f"{year}-01", land.cutoff_day))
-    root = Path(output.root)
-    with publishing(root):
-        replace_file(root / "january" / f"{year}.csv", january.january_file(frame))
-        replace_file(root / "letters" / f"{year}.csv", lookback.letters_file(letters))
+    _publish_january(output, year, frame, letters)
     context.add_output_metadata({
         "cases_in_payment": len(frame), "december_letters": len(letters),
         "uprating_percent": dg.MetadataValue.json({g: str(p) for g, p in uprating.percent.items()}),
@@ -130,6 +131,14 @@ def january_recalculation(context: dg.AssetExecutionContext, database: AgencyDat
         "monthly_december_kr": int(frame["monthly_december"].sum()),
         "monthly_january_kr": int(frame["monthly_january"].sum()),
     })
+    return frame
+
+
+def _publish_january(output: OutputFolder, year: int, frame: pd.DataFrame, letters: pd.DataFrame) -> pd.DataFrame:
+    root = Path(output.root)
+    with publishing(root):
+        replace_file(root / "january" / f"{year}.csv", january.january_file(frame))
+        replace_file(root / "letters" / f"{year}.csv", lookback.letters_file(letters))
     return frame
 
 

@@ -199,6 +199,13 @@ def january_benefit(rows: pd.DataFrame, income_january_ore: pd.Series, year: int
     return calculate(calc.reset_index(drop=True), book)["monthly_benefit"].to_numpy(dtype=np.int64)
 
 
+def no_cases() -> pd.DataFrame:
+    """A recalculation without cases (RESULT_COLUMNS): a January whose December was not ours (before go-live)."""
+    types = {"case_id": "str", "year": "int64", "uprating_percent": "str", "tax_authority_income_ore": "Int64",
+             "letter": "bool", "forskud_complete": "bool"}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "int64")) for c in RESULT_COLUMNS})
+
+
 def recalculate(year: int, allowances: pd.DataFrame, members: pd.DataFrame, eindkomst: pd.DataFrame,
                 tax_assessments: pd.DataFrame, forskud: pd.DataFrame,
                 percents: Mapping[str, Decimal]) -> pd.DataFrame:

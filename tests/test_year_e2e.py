@@ -170,6 +170,7 @@ def year(tmp_path_factory):
 
     for key in YEAR_MONTHS:
         month(key)
+    _materialize_year(january_recalculation, "2025", landing, url, out)  # December 2024: before go-live
     _materialize_year(january_recalculation, "2026", landing, url, out)
     _materialize_year(annual_settlements, "2025", landing, url, out)
     month("2026-01")
@@ -291,3 +292,8 @@ def test_december_letters_only_where_the_incomes_differ(year):
     assert set(letters["kind"]) == {"december_income"}
     assert sorted(letters["case_id"]) == sorted(rows.index[rows["letter"] == "true"])
     assert "S1" not in set(letters["case_id"])
+
+
+def test_a_january_whose_december_was_before_go_live_recalculates_nothing(year):
+    assert _csv(year["out"] / "january" / "2025.csv").empty
+    assert _csv(year["out"] / "letters" / "2025.csv").empty
