@@ -422,7 +422,9 @@ def _typed(path: Path, contract: Contract, raw: pd.DataFrame) -> pd.DataFrame:
     for column in contract.columns:
         if column.name in raw.columns:
             out[column.stored_name] = _convert(path, column, raw[column.name].astype(str))
-        else:  # an optional column the header may omit
+        elif column.kind == "boolean":  # an optional column the header may omit: an absent boolean reads false
+            out[column.stored_name] = pd.Series(False, index=raw.index, dtype="bool")
+        else:
             dtype = "Int64" if column.kind == "money" else "str"
             out[column.stored_name] = pd.Series(pd.NA, index=raw.index, dtype=dtype)
     frame = pd.DataFrame(out, index=raw.index)

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,17 @@ def materialize_month(landing: Path, warehouse_url: str, selection=None, month: 
         },
         raise_on_error=False,
     )
+
+
+def operator_rates(folder: Path, year: int) -> Path:
+    """An operator's rates folder holding `year`'s rates (2026's figures moved to that year), as
+    BOLIGSTOETTE_RATES_DIR names it: a year the release does not hold."""
+    import yaml
+
+    from boligstoette.rules.rates import RATES_DIR
+
+    rates = yaml.safe_load((RATES_DIR / "boligstoette_2026.yaml").read_text(encoding="utf-8"))
+    rates.update(year=year, valid_from=date(year, 1, 1), valid_to=date(year, 12, 31))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"boligstoette_{year}.yaml").write_text(yaml.safe_dump(rates, allow_unicode=True), encoding="utf-8")
+    return folder

@@ -6,18 +6,18 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
-import yaml
 
 from boligstoette.rules import RatesNotFound
-from boligstoette.rules.rates import RATES_DIR, RATES_DIR_ENV, reset_rate_cache
+from boligstoette.rules.rates import RATES_DIR_ENV, reset_rate_cache
 from orchestration.definitions import defs
 from orchestration.jobs import monthly_after_cutoff
+from tests.conftest import operator_rates
 
 SNAPSHOT = Path(__file__).with_name("snapshots") / "definitions.json"
 REPO = Path(__file__).resolve().parents[1]
@@ -84,8 +84,5 @@ def test_a_month_without_its_years_rates_fails_the_tick_naming_the_file_to_add(p
     tick = datetime(2026, 12, 21, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
     with pytest.raises(RatesNotFound, match="boligstoette_2027.yaml"):
         monthly_after_cutoff(dg.build_schedule_context(scheduled_execution_time=tick))
-    rates = yaml.safe_load((RATES_DIR / "boligstoette_2026.yaml").read_text(encoding="utf-8"))
-    rates.update(year=2027, valid_from=date(2027, 1, 1), valid_to=date(2027, 12, 31))
-    (tmp_path / "boligstoette_2027.yaml").write_text(yaml.safe_dump(rates, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv(RATES_DIR_ENV, str(tmp_path))  # the operator adds next year's rates: no release
+    monkeypatch.setenv(RATES_DIR_ENV, str(operator_rates(tmp_path, 2027)))  # the operator adds 2027: no release
     assert monthly_after_cutoff(dg.build_schedule_context(scheduled_execution_time=tick)).partition_key == "2027-01"

@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from boligstoette.rules.rates import RATES_DIR_ENV
 from orchestration.resources import AgencyDatabase
 from orchestration.warehouse import Warehouse
-from tests.conftest import REPO, SAMPLE_MONTH, boligstoette
+from tests.conftest import REPO, SAMPLE_MONTH, boligstoette, operator_rates
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +107,7 @@ def test_a_month_booked_without_files_is_completed_by_another_months_run(tmp_pat
     site = Site(tmp_path, sample_landing)
     site.kill_at("booked")
     proc = boligstoette("run", "--landing", str(sample_landing), "--out", str(site.out), "--month", "2027-01",
-                        env=site.env, check=False)
+                        env={**site.env, RATES_DIR_ENV: str(operator_rates(tmp_path / "rates", 2027))}, check=False)
     log = next((site.out / "logs").glob("run_2027-01_*.log")).read_text()
     assert f"month {SAMPLE_MONTH} was booked but its files were never written; written now" in log, proc.stdout
     assert site.files() == clean[1]
