@@ -15,6 +15,7 @@ from boligstoette.payouts import SETTLEMENT_KINDS, empty_ledger
 from boligstoette.recalculation import adults_by_period, decided_periods, with_calc_rows
 from boligstoette.rules import RatesNotFound, default_rate_book
 from boligstoette.timeline import FIRST_MONTH_ENV, go_live
+from boligstoette.vectors import is_in
 from orchestration.resources import AgencyDatabase, LandingFolder, OutputFolder
 
 # The year before, read from its December (dagster's offsets count downstream partitions: a year).
@@ -36,8 +37,8 @@ def annual_settlements(context: dg.AssetExecutionContext, database: AgencyDataba
     incomes, facts = _assessed(landing.get(), year, rows, _adults(database, rows))
     complete = incomes.groupby("case_id")["complete"].all()
     complete = complete.index[complete]
-    rows, incomes = rows[rows["case_id"].isin(complete)], incomes[incomes["case_id"].isin(complete)]
-    facts = facts.loc[facts.index.isin(complete)].assign(final_ore=settlement.final_by_case(rows, incomes))
+    rows, incomes = rows[is_in(rows["case_id"], complete)], incomes[is_in(incomes["case_id"], complete)]
+    facts = facts.loc[is_in(facts.index, complete)].assign(final_ore=settlement.final_by_case(rows, incomes))
     previous = database.partition("annual_settlements", str(year))
     previous = settlement.empty_rows() if previous is None else previous
     decided = {}

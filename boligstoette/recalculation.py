@@ -17,6 +17,7 @@ from boligstoette.payouts import benefit_keys, net_received
 from boligstoette.rules import calculate
 from boligstoette.rules.csvio import money_strings
 from boligstoette.timeline import part_of_month
+from boligstoette.vectors import is_in
 
 # where a deciding run stored its calc rows: the period's own monthly run, a later one, an urgent run (a day)
 DECIDING_KINDS = ("payment", "nil")  # what a run books when it decides a period (corrections come later)
@@ -101,7 +102,7 @@ def adults_by_period(rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for period, group in rows.groupby("period"):
         days = group.drop_duplicates("case_id").set_index("case_id")["day"]
-        people = members_in_force(members[members["case_id"].isin(days.index)], period, days)
+        people = members_in_force(members[is_in(members["case_id"], days.index)], period, days)
         parts.append(people.loc[people["age"] >= 18, ["case_id", "cpr", "pension"]].assign(period=period))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in ("case_id", "cpr", "pension", "period")})

@@ -34,6 +34,7 @@ from boligstoette.lookback import cpr_of_cases, dkk
 from boligstoette.months import MONTH, add_months
 from boligstoette.payouts import LEDGER_COLUMNS, SETTLEMENT_KINDS, benefit_keys, csv_bytes, net_received
 from boligstoette.recalculation import benefit_with_income
+from boligstoette.vectors import is_in
 
 THRESHOLD_ORE = 250 * 100  # § 12.13: a difference under 250 kr over the year is neither paid nor claimed
 REOPENING_ORE = 25_000 * 100  # § 46 b stk. 3: an adult's annual income changed by at least this reopens
@@ -99,7 +100,7 @@ def case_facts(adults: pd.DataFrame, assessed: pd.DataFrame, pension_settled: pd
     income = people["personal_income_ore"].astype("Int64") + people["other_income_ore"].astype("Int64")
     people = people.assign(
         appealed=people["appealed"].fillna(False).astype(bool),
-        waiting=(people["pension"] != PENSIONER) & ~people["cpr"].isin(pension_settled),
+        waiting=(people["pension"] != PENSIONER) & ~is_in(people["cpr"], pension_settled),
         item=people["cpr"] + ":" + income.astype("string").fillna("none"))
     basis = people.drop_duplicates(["case_id", "cpr"]).sort_values(["case_id", "cpr"])
     flags = people.groupby("case_id").agg(appealed=("appealed", "any"), waiting_pension=("waiting", "any"),
@@ -145,14 +146,14 @@ def decide(year: int, computed: pd.DataFrame, previous: pd.DataFrame, settled: p
     computed: per complete case (index case_id) final_ore, paid_ore, basis, appealed, waiting_pension,
               assessed_on; previous: the rows the last run stored; settled: the ledger's settlement
               entries of the year."""
-    kept = previous[previous["decision"].isin(SETTLED) & previous["case_id"].isin(settled["case_id"])]
+    kept = previous[previous["decision"].isin(SETTLED) & is_in(previous["case_id"], settled["case_id"])]
     latest = kept.drop_duplicates("case_id", keep="last").set_index("case_id")
-    again = computed[computed.index.isin(latest.index)]
+    again = computed[is_in(computed.index, latest.index)]
     earlier = latest["basis"].reindex(again.index)
     reopen = [not appealed and not waiting and reopens(before, now) for appealed, waiting, before, now in
               zip(again["appealed"], again["waiting_pension"], earlier, again["basis"], strict=True)]
     reopened = _rows(year, again[np.array(reopen, dtype=bool)], reopened=True)
-    new = _rows(year, computed[~computed.index.isin(settled["case_id"])], reopened=False)
+    new = _rows(year, computed[~is_in(computed.index, settled["case_id"])], reopened=False)
     lost = _rows_from_ledger(year, computed, kept, settled)
     rows = pd.concat([kept.assign(book=False), lost, reopened, new], ignore_index=True)
     return rows.sort_values("case_id", kind="stable").reset_index(drop=True)
@@ -176,7 +177,7 @@ def _rows(year: int, cases: pd.DataFrame, reopened: bool) -> pd.DataFrame:
 def _rows_from_ledger(year: int, computed: pd.DataFrame, kept: pd.DataFrame, settled: pd.DataFrame):
     """Settled cases whose stored rows are gone (a run stopped after booking): shown from the ledger's
     last settlement, what was paid before it, and today's final amount; never booked again."""
-    lost = settled[~settled["case_id"].isin(kept["case_id"]) & settled["case_id"].isin(computed.index)]
+    lost = settled[~is_in(settled["case_id"], kept["case_id"]) & is_in(settled["case_id"], computed.index)]
     last = booking_order(lost).drop_duplicates("case_id", keep="last").set_index("case_id")
     cases = computed.loc[last.index]
     paid = cases["paid_ore"] - last["amount_ore"]
