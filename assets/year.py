@@ -35,8 +35,7 @@ def annual_settlements(context: dg.AssetExecutionContext, database: AgencyDataba
     year = int(context.partition_key)
     rows = _year_periods(database, year)
     incomes, facts = _assessed(landing.get(), year, rows, _adults(database, rows))
-    complete = incomes.groupby("case_id")["complete"].all()
-    complete = complete.index[complete]
+    complete = settlement.complete_cases(rows, incomes)
     rows, incomes = rows[is_in(rows["case_id"], complete)], incomes[is_in(incomes["case_id"], complete)]
     facts = facts.loc[is_in(facts.index, complete)].assign(final_ore=settlement.final_by_case(rows, incomes))
     previous = database.partition("annual_settlements", str(year))

@@ -70,6 +70,15 @@ def period_incomes(adults: pd.DataFrame, assessed: pd.DataFrame) -> pd.DataFrame
         income_ore=("income", "sum"), complete=("known", "all"))
 
 
+def complete_cases(rows: pd.DataFrame, incomes: pd.DataFrame) -> pd.Index:
+    """The cases a settlement can decide: in every period of theirs an adult counted, each with an
+    assessment. A period whose household shows no adult is not guessed at (0 kr income would pay it the
+    maximum): the case is left unsettled, as a case without its assessments."""
+    known = rows[["case_id", "period"]].merge(incomes[["case_id", "period", "complete"]], how="left")
+    ready = known["complete"].astype("boolean").fillna(False).groupby(known["case_id"]).all()
+    return ready.index[ready.to_numpy(dtype=bool)]
+
+
 def final_by_case(rows: pd.DataFrame, incomes: pd.DataFrame) -> pd.Series:
     """case_id -> øre the year's periods are due with the assessed income (periods of complete cases)."""
     rows = rows.merge(incomes, on=["case_id", "period"], how="inner")

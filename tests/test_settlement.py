@@ -461,3 +461,12 @@ def test_two_settlements_of_a_case_in_one_month_each_tell_their_own_figures():
     assert "Du skulle have haft 36.216 kr., og du har fået 40.716 kr." in claim
     claims = st.month_claims("2026-01", booked, rows, APPLICANT)
     assert claims["due_date"].tolist() == [pd.Timestamp("2026-04-10")]
+
+
+def test_a_period_without_an_adult_leaves_the_case_unsettled():
+    rows = pd.DataFrame({"case_id": ["C1", "C1", "C2"], "period": ["2025-01", "2025-02", "2025-01"]})
+    incomes = pd.DataFrame({"case_id": ["C1", "C2"], "period": ["2025-01", "2025-01"], "income_ore": [1, 2],
+                            "complete": [True, True]})
+    assert st.complete_cases(rows, incomes).tolist() == ["C2"], "C1's February counted no adult: not guessed at"
+    incomes.loc[1, "complete"] = False
+    assert st.complete_cases(rows, incomes).tolist() == []
