@@ -271,7 +271,8 @@ def _year_lines(report: YearReport) -> list[str]:
     if s.settled is None:
         lines.append(f"no annual settlement of {report.year} from this run (see the failed steps and checks)")
     else:
-        lines.append(f"settled: {sum(n for n, _ in s.settled.values()):,} cases, reopened {s.reopened:,}")
+        lines.append(f"annual settlement {report.year}: {sum(n for n, _ in s.settled.values()):,} rows "
+                     f"(a reopening is a row of its own), reopened {s.reopened:,}")
         lines += [f"  {decision}: {n:,}, difference {_kr(ore)}" for decision, (n, ore) in s.settled.items()]
     if s.january_cases is None:
         lines.append(f"no 1 January recalculation of {report.year} from this run (see the failed steps and checks)")

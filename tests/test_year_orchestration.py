@@ -203,7 +203,7 @@ def test_the_year_report_counts_decisions_kroner_and_letters_without_a_person(tm
     text = buffer.getvalue()
     assert f"benefit year 2025: run {result.run_id} succeeded" in text
     assert "claim_back: 1, difference -800.00 kr" in text
-    assert "settled: 4 cases, reopened 1" in text
+    assert "annual settlement 2025: 4 rows (a reopening is a row of its own), reopened 1" in text
     assert "1 January 2025: 2 cases recalculated, 1 letters" in text
     assert "files written by this run: 1: settlements/2025.csv (1)" in text
     assert not re.search(r"\b\d{6}-?\d{4}\b", text.replace(result.run_id, ""))  # no CPR number
