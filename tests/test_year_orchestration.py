@@ -213,7 +213,7 @@ def test_the_year_report_says_what_was_not_stored():
     summary = summarise_year(None, None)
     report = YearReport(year="2025", run_id="r2", succeeded=False, seconds=1.0, steps=[],
                         checks={"passed": [], "warned": [], "failed": []},
-                        failures=["annual_settlements: NotImplementedError"], summary=summary, files={},
+                        failures=["annual_settlements: RatesNotFound"], summary=summary, files={},
                         where={"Dagster instance": os.devnull})
     buffer = io.StringIO()
     print_year_report(Console(file=buffer, width=200), report)
