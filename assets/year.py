@@ -11,7 +11,7 @@ from assets.lookback import letter_date, stored_calc_rows
 from assets.partitions import YEAR_OF_MONTHS, benefit_year, december_before, months_of_year
 from boligstoette import january, lookback, settlement
 from boligstoette.outputs import publishing, replace_file
-from boligstoette.payouts import SETTLEMENT_KINDS, empty_ledger
+from boligstoette.payouts import empty_ledger
 from boligstoette.recalculation import adults_by_period, decided_periods, with_calc_rows
 from boligstoette.rules import RatesNotFound, default_rate_book
 from boligstoette.timeline import FIRST_MONTH_ENV, go_live
@@ -46,8 +46,7 @@ def annual_settlements(context: dg.AssetExecutionContext, database: AgencyDataba
         received = settlement.received_by_case(rows, ledger, year)
         received = received.add(settlement.pending_hearings(ledger, year), fill_value=0)
         computed = facts.assign(paid_ore=received).fillna({"paid_ore": 0})
-        settled = ledger[ledger["kind"].isin(SETTLEMENT_KINDS) & (ledger["period"] == str(year))]
-        decided["rows"] = settlement.decide(year, computed, previous, settled)
+        decided["rows"] = settlement.decide(year, computed, previous, settlement.year_entries(ledger, year))
         if not decided["rows"]["book"].any():
             return empty_ledger()
         return settlement.entries(decided["rows"], ledger)

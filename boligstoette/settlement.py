@@ -92,12 +92,13 @@ def received_by_case(rows: pd.DataFrame, ledger: pd.DataFrame, year: int) -> pd.
     net = net_received(ledger)
     at = pd.MultiIndex.from_arrays([benefit_keys(rows), rows["period"]])
     periods = pd.Series(net.reindex(at, fill_value=0).to_numpy(np.int64), index=rows["case_id"].to_numpy())
-    settled = _settlement_entries(ledger, year)
+    settled = year_entries(ledger, year)
     earlier = settled.groupby("case_id")["amount_ore"].sum()
     return periods.groupby(level=0).sum().add(earlier, fill_value=0).astype("int64")
 
 
-def _settlement_entries(ledger: pd.DataFrame, year: int) -> pd.DataFrame:
+def year_entries(ledger: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The ledger's settlement entries of benefit year `year`."""
     return ledger[ledger["kind"].isin(SETTLEMENT_KINDS) & (ledger["period"] == str(year))]
 
 
@@ -220,7 +221,7 @@ def entries(rows: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
         "kind": kind, "amount_ore": amount, "payee": "applicant", "org_id": "", "unit_id": "", "lease_id": "",
         "reason_code": booked["decision"]})
     stem = "case:" + new["case_id"] + "/" + new["period"] + "/settlement"
-    before = _settlement_entries(ledger, int(booked["year"].iloc[0])).groupby("case_id").size() if len(new) else None
+    before = year_entries(ledger, int(booked["year"].iloc[0])).groupby("case_id").size() if len(new) else None
     n = new["case_id"].map(before).fillna(0).astype("int64") if before is not None else 0
     # one counter per case and year across the three kinds: the n-th settlement of the case, in booking order
     return new.assign(entry_id=stem + "/" + (n + new.groupby("case_id").cumcount()).astype("str"))[
