@@ -122,6 +122,8 @@ def pending_hearings(ledger: pd.DataFrame, year: int) -> pd.Series:
     """case_id -> øre of the year's lookback deductions announced but not yet taken (a deduction is taken
     two runs after its hearing, RULES § 12.11): counted as received, so the settlement does not claim
     them a second time."""
+    if not (ledger["kind"] == "hearing").any():
+        return pd.Series(dtype="int64")
     carrying = carrying_month(ledger)
     delay = lookback.rules_for(carrying).deduction_delay_months
     hearings = ledger[(ledger["kind"] == "hearing") & (ledger["run_month"] >= add_months(carrying, -delay))

@@ -470,3 +470,7 @@ def test_a_period_without_an_adult_leaves_the_case_unsettled():
     assert st.complete_cases(rows, incomes).tolist() == ["C2"], "C1's February counted no adult: not guessed at"
     incomes.loc[1, "complete"] = False
     assert st.complete_cases(rows, incomes).tolist() == []
+
+
+def test_no_hearing_is_pending_in_a_ledger_without_months():
+    assert st.pending_hearings(empty_ledger(), 2025).empty
