@@ -50,15 +50,18 @@ class RunReport:
     @classmethod
     def of(cls, result, month: str, out: Path, landing: Path, log_path: Path | None, started: float) -> "RunReport":
         """`started`: the run's start as a wall-clock time (time.time())."""
-        checks = check_outcomes(result)
         settings = Settings.from_env()
-        return cls(
-            month=month, run_id=result.run_id, succeeded=result.success and not checks["failed"],
-            seconds=time.time() - started,
-            steps=steps(result), checks=checks, failures=step_failures(result),
-            summary=_stored_summary(settings, month, result), files=files_written(out, month, started),
-            where=_where(settings, out, landing, log_path),
-        )
+        return cls(month=month, summary=_stored_summary(settings, month, result),
+                   files=files_written(out, month, started), **_run_facts(result, settings, out, landing, log_path,
+                                                                         started))
+
+
+def _run_facts(result, settings: Settings, out: Path, landing: Path, log_path: Path | None, started: float) -> dict:
+    """What every report says of its run, month or year: id, outcome, time, steps, checks, where."""
+    checks = check_outcomes(result)
+    return dict(run_id=result.run_id, succeeded=result.success and not checks["failed"],
+                seconds=time.time() - started, steps=steps(result), checks=checks, failures=step_failures(result),
+                where=_where(settings, out, landing, log_path))
 
 
 def _where(settings: Settings, out: Path, landing: Path, log_path: Path | None) -> dict[str, str]:
@@ -247,14 +250,10 @@ class YearReport:
     @classmethod
     def of(cls, result, year: str, out: Path, landing: Path, log_path: Path | None, started: float) -> "YearReport":
         """As RunReport.of, for a run of benefit_year_job for benefit year `year`."""
-        checks = check_outcomes(result)
         settings = Settings.from_env()
-        return cls(
-            year=year, run_id=result.run_id, succeeded=result.success and not checks["failed"],
-            seconds=time.time() - started, steps=steps(result), checks=checks, failures=step_failures(result),
-            summary=_stored_year(settings, year, result), files=files_written(out, year, started, YEAR_OUTPUTS),
-            where=_where(settings, out, landing, log_path),
-        )
+        return cls(year=year, summary=_stored_year(settings, year, result),
+                   files=files_written(out, year, started, YEAR_OUTPUTS),
+                   **_run_facts(result, settings, out, landing, log_path, started))
 
 
 def print_year_report(console: Console, report: YearReport) -> None:
